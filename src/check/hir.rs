@@ -1,0 +1,158 @@
+//! The checked journey (HIR): what the lowering and the engine consume. Everything here has been
+//! validated — names resolved to indices, numbers positive, durations in microseconds, regexes
+//! compiled once, `not` only where it means something — so later stages never re-check.
+
+use crate::span::{Span, Spanned};
+use crate::syntax::ast;
+use serde::Serialize;
+
+pub use crate::syntax::ast::{Order, Ties, Trend};
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Journey {
+    pub name: String,
+    pub name_span: Span,
+    pub span: Span,
+    pub description: Option<String>,
+    pub period: Option<Period>,
+    /// Conversion window from stage 1, in microseconds (inclusive).
+    pub window: Option<Spanned<i64>>,
+    pub order: Order,
+    pub ties: Ties,
+    pub exclusions: Vec<Exclusion>,
+    /// Breakdown column (`by`).
+    pub by: Option<Spanned<String>>,
+    /// Hold-constant columns (`same`).
+    pub same: Vec<Spanned<String>>,
+    pub trend: Option<Trend>,
+    pub stages: Vec<Stage>,
+}
+
+/// Only activities with `from <= time < to` are in scope (microseconds since the epoch, UTC).
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct Period {
+    pub from: i64,
+    pub to: i64,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Stage {
+    pub name: String,
+    pub name_span: Span,
+    pub span: Span,
+    pub description: Option<String>,
+    pub segment: Option<Segment>,
+    pub kpi: Option<u64>,
+    pub optional: bool,
+    /// `within D of previous stage`, in microseconds (inclusive).
+    pub window: Option<Spanned<i64>>,
+    pub condition: StageCondition,
+}
+
+/// What a stage needs. Every variant but `Absent` is met at a time (see docs/semantics.md).
+#[derive(Debug, Clone, Serialize)]
+pub enum StageCondition {
+    /// One activity matching the predicate.
+    Match(Predicate),
+    /// The `times`-th activity matching the predicate.
+    AtLeast { times: u32, predicate: Predicate },
+    /// Every part; met when the last part is met. Holds at least one positive part.
+    All(Vec<StageCondition>),
+    /// Any part; met when the first part is met. Every part is positive.
+    Any(Vec<StageCondition>),
+    /// Contact-level: no activity in scope matches. Only ever a member of `All`.
+    Absent(Predicate),
+}
+
+/// A test on a single activity row.
+#[derive(Debug, Clone, Serialize)]
+pub enum Predicate {
+    Rule(RuleMatch),
+    /// Matches when any member matches.
+    Any(Vec<Predicate>),
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct RuleMatch {
+    pub kind: ast::RuleKind,
+    pub filter: Option<ast::Filter>,
+    pub span: Span,
+}
+
+/// `exclude when <predicate> between stage from and stage to` (0-based stage indices, from < to).
+#[derive(Debug, Clone, Serialize)]
+pub struct Exclusion {
+    pub predicate: Predicate,
+    pub from: usize,
+    pub to: usize,
+    pub span: Span,
+}
+
+/// Kentico's contact segments, and the See-Think-Do-Care stages, each in funnel order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Segment {
+    TargetGroup,
+    Prospect,
+    Lead,
+    Mql,
+    Sql,
+    Customer,
+    See,
+    Think,
+    Do,
+    Care,
+}
+
+impl Segment {
+    pub const ALL: [Segment; 10] = [
+        Segment::TargetGroup,
+        Segment::Prospect,
+        Segment::Lead,
+        Segment::Mql,
+        Segment::Sql,
+        Segment::Customer,
+        Segment::See,
+        Segment::Think,
+        Segment::Do,
+        Segment::Care,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Segment::TargetGroup => "target-group",
+            Segment::Prospect => "prospect",
+            Segment::Lead => "lead",
+            Segment::Mql => "mql",
+            Segment::Sql => "sql",
+            Segment::Customer => "customer",
+            Segment::See => "see",
+            Segment::Think => "think",
+            Segment::Do => "do",
+            Segment::Care => "care",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Segment> {
+        Segment::ALL
+            .into_iter()
+            .find(|seg| seg.name().eq_ignore_ascii_case(s))
+    }
+
+    /// (family, rank): segments of one family are ordered by rank along a funnel.
+    pub fn family_rank(self) -> (u8, u8) {
+        match self {
+            Segment::TargetGroup => (0, 0),
+            Segment::Prospect => (0, 1),
+            Segment::Lead => (0, 2),
+            Segment::Mql => (0, 3),
+            Segment::Sql => (0, 4),
+            Segment::Customer => (0, 5),
+            Segment::See => (1, 0),
+            Segment::Think => (1, 1),
+            Segment::Do => (1, 2),
+            Segment::Care => (1, 3),
+        }
+    }
+}

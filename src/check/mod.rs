@@ -1,0 +1,354 @@
+//! Stage 2: AST → checked journeys (HIR). [`check`] resolves stage references, validates every
+//! option and condition, and collects *all* errors and warnings of a file. A journey with an
+//! error is left out of the result, so what comes out can be trusted as it is.
+
+mod conditions;
+pub mod hir;
+mod options;
+mod warnings;
+
+use crate::diagnostics::suggest::did_you_mean;
+use crate::diagnostics::Diagnostic;
+use crate::span::Spanned;
+use crate::syntax::ast;
+use std::collections::HashMap;
+
+/// The most stages a journey may have: the engine keeps a contact's stage set in a bitmask.
+pub const MAX_STAGES: usize = 32;
+
+pub struct Checked {
+    /// The journeys that checked without error.
+    pub journeys: Vec<hir::Journey>,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl Checked {
+    pub fn has_errors(&self) -> bool {
+        self.diagnostics.iter().any(|d| d.is_error())
+    }
+}
+
+/// Parse and check a source text: the checked journeys and every diagnostic, sorted by
+/// position. A journey with a syntax error is not checked (its placeholders would only produce
+/// follow-on errors).
+pub fn check_source(source: &str) -> (crate::syntax::Parsed, Checked) {
+    let parsed = crate::syntax::parse(source);
+    let clean: Vec<ast::Journey> = parsed
+        .file
+        .journeys
+        .iter()
+        .filter(|j| {
+            !parsed
+                .diagnostics
+                .iter()
+                .filter_map(|d| d.primary_span())
+                .any(|s| s.start >= j.span.start && s.start < j.span.end.max(j.span.start + 1))
+        })
+        .cloned()
+        .collect();
+    let mut checked = check(&ast::File { journeys: clean });
+    checked
+        .diagnostics
+        .extend(parsed.diagnostics.iter().cloned());
+    crate::diagnostics::sort(&mut checked.diagnostics);
+    (parsed, checked)
+}
+
+pub fn check(file: &ast::File) -> Checked {
+    let mut diagnostics = Vec::new();
+    let mut journeys = Vec::new();
+    let mut seen: HashMap<&str, &ast::Journey> = HashMap::new();
+    for j in &file.journeys {
+        if let Some(first) = seen.get(j.name.node.as_str()) {
+            diagnostics.push(
+                Diagnostic::new(
+                    "J1004",
+                    format!("journey \"{}\" is declared twice", j.name.node),
+                )
+                .primary(j.name.span, "declared again here")
+                .secondary(first.name.span, "first declared here")
+                .help("give each journey in a file its own name"),
+            );
+        } else {
+            seen.insert(&j.name.node, j);
+        }
+        let mut ds = Vec::new();
+        let checked = check_journey(j, &mut ds);
+        let ok = !ds.iter().any(|d| d.is_error());
+        diagnostics.extend(ds);
+        if ok {
+            journeys.extend(checked);
+        }
+    }
+    crate::diagnostics::sort(&mut diagnostics);
+    Checked {
+        journeys,
+        diagnostics,
+    }
+}
+
+fn check_journey(j: &ast::Journey, ds: &mut Vec<Diagnostic>) -> Option<hir::Journey> {
+    check_name(&j.name, "journey", ds);
+    let opts = options::journey_options(j, ds);
+
+    // Stages: names first, so references and exclusions can resolve.
+    let mut stage_index: HashMap<&str, usize> = HashMap::new();
+    for (i, s) in opts.stages.iter().enumerate() {
+        check_name(&s.name, "stage", ds);
+        if let Some(&first) = stage_index.get(s.name.node.as_str()) {
+            ds.push(
+                Diagnostic::new(
+                    "J1001",
+                    format!("stage \"{}\" is declared twice", s.name.node),
+                )
+                .primary(s.name.span, "declared again here")
+                .secondary(opts.stages[first].name.span, "first declared here")
+                .help("stage names must be unique within a journey: rename one of them"),
+            );
+        } else {
+            stage_index.insert(&s.name.node, i);
+        }
+    }
+    if opts.stages.is_empty() {
+        ds.push(
+            Diagnostic::new(
+                "J1008",
+                format!("journey \"{}\" has no stages", j.name.node),
+            )
+            .primary(j.name.span, "this journey has no `stage`")
+            .help("add at least one `stage \"name\" { when … }`"),
+        );
+    }
+    if opts.stages.len() > MAX_STAGES {
+        let extra = &opts.stages[MAX_STAGES];
+        ds.push(
+            Diagnostic::new(
+                "J3007",
+                format!(
+                    "journey \"{}\" has {} stages",
+                    j.name.node,
+                    opts.stages.len()
+                ),
+            )
+            .primary(
+                extra.name.span,
+                format!("stage {} is one too many", MAX_STAGES + 1),
+            )
+            .help(format!(
+                "a journey has at most {MAX_STAGES} stages; split it into several journeys"
+            )),
+        );
+    }
+
+    let order = opts.order.map(|o| o.node).unwrap_or(ast::Order::Sequential);
+    let mut stages = Vec::new();
+    for (i, s) in opts.stages.iter().enumerate() {
+        if let Some(stage) = check_stage(s, i, order, ds) {
+            stages.push(stage);
+        }
+    }
+
+    let mut exclusions = Vec::new();
+    for ex in &opts.exclusions {
+        let from = resolve(&ex.from, &opts.stages, &stage_index, ds);
+        let to = resolve(&ex.to, &opts.stages, &stage_index, ds);
+        let predicate = conditions::exclusion_predicate(ex.condition, ds);
+        if let (Some(f), Some(t)) = (from, to) {
+            if f >= t {
+                ds.push(
+                    Diagnostic::new(
+                        "J3006",
+                        "an exclusion must run from an earlier stage to a later one",
+                    )
+                    .primary(
+                        ex.from.span.to(ex.to.span),
+                        format!("stage {} does not come before stage {}", f + 1, t + 1),
+                    )
+                    .help("write `between stage i and stage j` with stage i before stage j"),
+                );
+            } else if let Some(predicate) = predicate {
+                exclusions.push(hir::Exclusion {
+                    predicate,
+                    from: f,
+                    to: t,
+                    span: ex.span,
+                });
+            }
+        }
+    }
+
+    let window = opts.window.and_then(|w| options::duration_micros(w, ds));
+    let period = opts.period.and_then(|(from, to, span)| {
+        if from.node.micros >= to.node.micros {
+            ds.push(
+                Diagnostic::new("J3003", "the period ends before it starts")
+                    .primary(span, format!("{} is not before {}", from.node.text, to.node.text))
+                    .help("write `period FROM .. TO` with FROM earlier than TO; TO itself is not included"),
+            );
+            None
+        } else {
+            Some(hir::Period {
+                from: from.node.micros,
+                to: to.node.micros,
+                span,
+            })
+        }
+    });
+
+    if ds.iter().any(|d| d.is_error()) || stages.len() != opts.stages.len() {
+        return None;
+    }
+    let journey = hir::Journey {
+        name: j.name.node.clone(),
+        name_span: j.name.span,
+        span: j.span,
+        description: opts.description.map(|d| d.node.clone()),
+        period,
+        window,
+        order,
+        ties: opts.ties.map(|t| t.node).unwrap_or(ast::Ties::Allowed),
+        exclusions,
+        by: opts.by.cloned(),
+        same: opts.same.into_iter().cloned().collect(),
+        trend: opts.trend.map(|t| t.node),
+        stages,
+    };
+    warnings::check(&journey, &opts.stages, ds);
+    Some(journey)
+}
+
+fn check_stage(
+    s: &ast::Stage,
+    index: usize,
+    order: ast::Order,
+    ds: &mut Vec<Diagnostic>,
+) -> Option<hir::Stage> {
+    let opts = options::stage_options(s, ds);
+    let kpi = opts.kpi.and_then(|k| {
+        if k.node <= 0 {
+            ds.push(
+                Diagnostic::new("J3001", format!("KPI {} is not a positive number", k.node))
+                    .primary(k.span, "a KPI is a target number of contacts, at least 1")
+                    .help("write the number of contacts this stage should reach, e.g. `kpi 100`; leave `kpi` out for no target"),
+            );
+            None
+        } else {
+            Some(k.node as u64)
+        }
+    });
+    let segment = opts
+        .segment
+        .and_then(|seg| match hir::Segment::parse(&seg.node) {
+            Some(s) => Some(s),
+            None => {
+                let names = hir::Segment::ALL.map(|s| s.name());
+                let mut d = Diagnostic::new("J1005", format!("unknown segment `{}`", seg.node))
+                    .primary(seg.span, "not a segment");
+                d = match did_you_mean(&seg.node, names) {
+                    Some(n) => d.help(format!("did you mean `{n}`?")),
+                    None => d.help(format!("segments are {}", names.join(", "))),
+                };
+                ds.push(d);
+                None
+            }
+        });
+    let window = opts.window.and_then(|w| {
+        if index == 0 {
+            ds.push(
+                Diagnostic::new("J3005", "the first stage has no previous stage")
+                    .primary(w.span, "a stage window needs a previous stage")
+                    .help("move the window to the journey (`within 30 days`) to limit the whole journey"),
+            );
+            return None;
+        }
+        if order == ast::Order::Any {
+            ds.push(
+                Diagnostic::new("J3009", "stage windows do not apply to `order any`")
+                    .primary(w.span, "with `order any` stages have no previous stage")
+                    .help("use the journey window (`within 30 days`), or `order sequential`"),
+            );
+            return None;
+        }
+        options::duration_micros(w, ds)
+    });
+    if let (Some(opt), 0) = (opts.optional, index) {
+        ds.push(
+            Diagnostic::new("J3010", "the first stage cannot be optional")
+                .primary(opt, "stage 1 is where contacts enter the journey")
+                .help("remove `optional`, or make another stage the first"),
+        );
+    }
+    let condition = match opts.when {
+        Some(c) => conditions::stage_condition(c, ds),
+        None => {
+            ds.push(
+                Diagnostic::new("J1007", format!("stage \"{}\" has no condition", s.name.node))
+                    .primary(s.name.span, "this stage has no `when`")
+                    .help("say what a contact must do to reach the stage, e.g. `when submitted form \"contact-us\"`"),
+            );
+            None
+        }
+    };
+    Some(hir::Stage {
+        name: s.name.node.clone(),
+        name_span: s.name.span,
+        span: s.span,
+        description: opts.description.map(|d| d.node.clone()),
+        segment,
+        kpi,
+        optional: opts.optional.is_some(),
+        window,
+        condition: condition?,
+    })
+}
+
+fn check_name(name: &Spanned<String>, what: &str, ds: &mut Vec<Diagnostic>) {
+    if name.node.trim().is_empty() {
+        ds.push(
+            Diagnostic::new("J1009", format!("a {what} needs a name"))
+                .primary(name.span, "this name is empty")
+                .help(format!("write the {what}'s name between the quotes")),
+        );
+    }
+}
+
+/// A stage reference's 0-based index, or a diagnostic.
+fn resolve(
+    r: &ast::StageRef,
+    stages: &[&ast::Stage],
+    index: &HashMap<&str, usize>,
+    ds: &mut Vec<Diagnostic>,
+) -> Option<usize> {
+    match &r.target {
+        ast::StageTarget::Number(n) => {
+            if *n >= 1 && (*n as usize) <= stages.len() {
+                Some(*n as usize - 1)
+            } else {
+                ds.push(
+                    Diagnostic::new("J1003", format!("there is no stage {n}"))
+                        .primary(
+                            r.span,
+                            format!("this journey has {} stages, numbered from 1", stages.len()),
+                        )
+                        .help(
+                            "refer to a stage by its number (1 is the first) or by its quoted name",
+                        ),
+                );
+                None
+            }
+        }
+        ast::StageTarget::Name(name) => match index.get(name.as_str()) {
+            Some(i) => Some(*i),
+            None => {
+                let mut d = Diagnostic::new("J1002", format!("there is no stage named \"{name}\""))
+                    .primary(r.span, "unknown stage");
+                d = match did_you_mean(name, stages.iter().map(|s| s.name.node.as_str())) {
+                    Some(s) => d.help(format!("did you mean \"{s}\"?")),
+                    None => d.help("refer to a stage by its exact quoted name or by its number"),
+                };
+                ds.push(d);
+                None
+            }
+        },
+    }
+}

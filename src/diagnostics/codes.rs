@@ -1,0 +1,71 @@
+//! The registry of diagnostic codes. Each code has a one-line title and a Markdown page in
+//! `docs/errors/<CODE>.md` (compiled in, for `journey explain-error`). A test checks that the
+//! codes are unique, that each is documented, and that each page's example triggers its code.
+
+pub struct CodeInfo {
+    pub code: &'static str,
+    pub title: &'static str,
+    pub doc: &'static str,
+}
+
+macro_rules! codes {
+    ($($code:literal => $title:literal,)*) => {
+        pub const CODES: &[CodeInfo] = &[
+            $(CodeInfo {
+                code: $code,
+                title: $title,
+                doc: include_str!(concat!("../../docs/errors/", $code, ".md")),
+            },)*
+        ];
+    };
+}
+
+codes! {
+    "J0001" => "unexpected text",
+    "J0002" => "unterminated string",
+    "J0003" => "unknown keyword",
+    "J0004" => "invalid escape in a string",
+    "J0005" => "invalid date or timestamp",
+    "J0006" => "unknown time unit",
+    "J0007" => "unclosed block",
+    "J0008" => "nesting too deep",
+    "J0009" => "file contains no journey",
+    "J0010" => "number too large",
+    "J1001" => "duplicate stage name",
+    "J1002" => "unknown stage name",
+    "J1003" => "stage number out of range",
+    "J1004" => "duplicate journey name",
+    "J1005" => "unknown segment",
+    "J1006" => "option given twice",
+    "J1007" => "stage without a condition",
+    "J1008" => "journey without stages",
+    "J1009" => "empty name",
+    "J1010" => "option in the wrong place",
+    "J2001" => "condition without a positive rule",
+    "J2002" => "invalid regular expression",
+    "J2003" => "`not` where it cannot apply",
+    "J2004" => "comparison value of the wrong kind",
+    "J2005" => "`at least` must count single activities",
+    "J2006" => "empty group",
+    "J2007" => "exclusion must match single activities",
+    "J2008" => "empty list",
+    "J3001" => "KPI must be a positive whole number",
+    "J3002" => "duration must be positive",
+    "J3003" => "period ends before it starts",
+    "J3004" => "`at least` count must be at least 1",
+    "J3005" => "stage window on the first stage",
+    "J3006" => "exclusion range goes backwards",
+    "J3007" => "too many stages",
+    "J3008" => "duration too long",
+    "J3009" => "stage window with `order any`",
+    "J3010" => "first stage cannot be optional",
+    "W0001" => "KPI larger than the previous stage's",
+    "W0002" => "stage window has no effect",
+    "W0003" => "same condition in consecutive stages",
+    "W0004" => "segments go backwards",
+}
+
+pub fn lookup(code: &str) -> Option<&'static CodeInfo> {
+    let code = code.trim().to_ascii_uppercase();
+    CODES.iter().find(|c| c.code == code)
+}

@@ -1,0 +1,18 @@
+//! journey: a compiler and runtime for customer journeys written as code.
+//!
+//! The pipeline, one module per stage (see `docs/architecture.md`):
+//!
+//! | stage | module | function | from → to |
+//! |---|---|---|---|
+//! | parse | [`syntax`] | [`syntax::parse`] | `.journey` text → AST |
+//! | check | [`check`] | [`check::check`] | AST → checked journeys (HIR) |
+//! | format | [`fmt`] | [`fmt::format`] | AST + comments → canonical text |
+//!
+//! Diagnostics from every stage share one type with a stable code ([`diagnostics`]).
+
+pub mod check;
+pub mod cli;
+pub mod diagnostics;
+pub mod fmt;
+pub mod span;
+pub mod syntax;

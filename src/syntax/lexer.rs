@@ -1,0 +1,154 @@
+//! A quick character scan that runs before the parser. It finds what pest cannot report well or
+//! that the AST does not keep: unterminated strings (J0002), nesting deep enough to endanger the
+//! stack (J0008), and the comments, which the formatter puts back.
+
+use crate::diagnostics::Diagnostic;
+use crate::span::Span;
+
+/// Deeper nesting of `(`, `[` and `{` than any journey needs; it bounds the parser's recursion.
+pub const MAX_DEPTH: usize = 48;
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Comment {
+    /// From `#` to the end of the line (newline excluded).
+    pub span: Span,
+    /// The text after `#`, trailing whitespace removed.
+    pub text: String,
+}
+
+pub struct Scan {
+    pub comments: Vec<Comment>,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+pub fn scan(source: &str) -> Scan {
+    let bytes = source.as_bytes();
+    let mut comments = Vec::new();
+    let mut diagnostics = Vec::new();
+    let mut openers: Vec<usize> = Vec::new();
+    let mut too_deep = false;
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'#' => {
+                let end = source[i..]
+                    .find('\n')
+                    .map(|n| i + n)
+                    .unwrap_or(source.len());
+                comments.push(Comment {
+                    span: Span::new(i, end),
+                    text: source[i + 1..end].trim_end().to_string(),
+                });
+                i = end;
+            }
+            b'"' => {
+                let start = i;
+                i += 1;
+                loop {
+                    match bytes.get(i) {
+                        None | Some(b'\n') => {
+                            let end = if i > start + 1 && bytes.get(i - 1) == Some(&b'\r') {
+                                i - 1
+                            } else {
+                                i
+                            };
+                            diagnostics.push(
+                                Diagnostic::new("J0002", "unterminated string")
+                                    .primary(Span::new(start, end), "this string has no closing `\"`")
+                                    .help("close the string with `\"` on the same line; write `\\\"` for a quote inside it"),
+                            );
+                            break;
+                        }
+                        Some(b'"') => {
+                            i += 1;
+                            break;
+                        }
+                        Some(b'\\') if bytes.get(i + 1).is_some_and(|b| *b != b'\n') => i += 2,
+                        Some(_) => i += 1,
+                    }
+                }
+            }
+            b'(' | b'[' | b'{' => {
+                openers.push(i);
+                if openers.len() > MAX_DEPTH && !too_deep {
+                    too_deep = true;
+                    diagnostics.push(
+                        Diagnostic::new("J0008", "nesting too deep")
+                            .primary(Span::new(i, i + 1), format!("more than {MAX_DEPTH} levels of brackets"))
+                            .help("flatten the condition: `any of { … }` and `all of { … }` take many members"),
+                    );
+                }
+                i += 1;
+            }
+            b')' | b']' | b'}' => {
+                openers.pop();
+                i += 1;
+            }
+            _ => i += 1,
+        }
+    }
+    Scan {
+        comments,
+        diagnostics,
+    }
+}
+
+/// Depth of unclosed `{` at `offset`, counting from `from` (strings and comments skipped).
+pub fn brace_depth(source: &str, from: usize, offset: usize) -> usize {
+    let bytes = source.as_bytes();
+    let mut depth: usize = 0;
+    let mut i = from;
+    while i < offset.min(bytes.len()) {
+        match bytes[i] {
+            b'#' => {
+                i = source[i..]
+                    .find('\n')
+                    .map(|n| i + n)
+                    .unwrap_or(source.len());
+                continue;
+            }
+            b'"' => {
+                i += 1;
+                while i < bytes.len() && bytes[i] != b'"' && bytes[i] != b'\n' {
+                    i += if bytes[i] == b'\\' { 2 } else { 1 };
+                }
+            }
+            b'{' => depth += 1,
+            b'}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+        i += 1;
+    }
+    depth
+}
+
+/// Offset of the last `{` left open at `offset` (counting from `from`), for "opened here".
+pub fn last_open_brace(source: &str, from: usize, offset: usize) -> Option<usize> {
+    let bytes = source.as_bytes();
+    let mut open = Vec::new();
+    let mut i = from;
+    while i < offset.min(bytes.len()) {
+        match bytes[i] {
+            b'#' => {
+                i = source[i..]
+                    .find('\n')
+                    .map(|n| i + n)
+                    .unwrap_or(source.len());
+                continue;
+            }
+            b'"' => {
+                i += 1;
+                while i < bytes.len() && bytes[i] != b'"' && bytes[i] != b'\n' {
+                    i += if bytes[i] == b'\\' { 2 } else { 1 };
+                }
+            }
+            b'{' => open.push(i),
+            b'}' => {
+                open.pop();
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    open.pop()
+}
