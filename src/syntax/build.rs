@@ -227,6 +227,16 @@ impl Builder {
             }
         }
         let mut cond = primary.expect("primary");
+        if nots.len() > 1 {
+            // Reported here, not built: a long run of `not` would make an arbitrarily deep tree.
+            let second = nots[1];
+            self.diagnostics.push(
+                Diagnostic::new("J2003", "`not not` is not allowed")
+                    .primary(Span::new(second, second + 3), "a second `not`")
+                    .help("`not` applies to rules only; remove both to require the activity, or keep one"),
+            );
+            nots.truncate(1);
+        }
         for start in nots.into_iter().rev() {
             let span = Span::new(start, cond.span.end);
             cond = Condition {

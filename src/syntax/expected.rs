@@ -13,7 +13,8 @@ pub fn describe(rule: R) -> Option<&'static str> {
     Some(match rule {
         journey | kw_journey => "`journey`",
         stage | kw_stage => "`stage`",
-        name | string | string_inner => "a quoted name",
+        name => "a quoted name",
+        string | string_inner => "a quoted string",
         description | kw_description => "`description`",
         period | kw_period => "`period`",
         within | kw_within => "`within`",
@@ -136,9 +137,16 @@ const ITEM_WORDS: &[&str] = &[
 ];
 
 /// The keywords a rule can start with, for did-you-mean.
-fn keywords_of(r: R) -> &'static [&'static str] {
+fn keywords_of(r: R) -> Vec<&'static str> {
     use R::*;
-    match r {
+    if format!("{r:?}").starts_with("kw_") {
+        // A keyword rule: its description is the keyword in backticks.
+        let kw = describe(r)
+            .map(|d| d.trim_matches('`'))
+            .filter(|w| !w.contains(' '));
+        return kw.into_iter().collect();
+    }
+    let words: &'static [&'static str] = match r {
         condition | or_expr | and_expr | unary | primary | unary_counted | activity_rule
         | rule_kind => CONDITION_WORDS,
         stage | description | period | within | order | ties | exclude | breakdown | same
@@ -171,7 +179,8 @@ fn keywords_of(r: R) -> &'static [&'static str] {
         kw_with => &["with"],
         kw_not | not_op => &["not"],
         _ => &[],
-    }
+    };
+    words.to_vec()
 }
 
 /// A word-like token starting at `offset`, if any.
@@ -239,7 +248,7 @@ pub fn diagnose(source: &str, chunk_start: usize, offset: usize, positives: &[R]
     let mut keywords: Vec<&str> = Vec::new();
     for r in positives {
         for k in keywords_of(*r) {
-            if !keywords.contains(k) {
+            if !keywords.contains(&k) {
                 keywords.push(k);
             }
         }
@@ -250,11 +259,8 @@ pub fn diagnose(source: &str, chunk_start: usize, offset: usize, positives: &[R]
 
     if at_end && positives.contains(&R::rbrace) {
         let mut d = Diagnostic::new("J0007", "unexpected end of file: a block is not closed")
-            .primary(
-                Span::new(source.len(), source.len()),
-                "expected `}` before the end of the file",
-            );
-        if let Some(open) = lexer::last_open_brace(source, chunk_start, source.len()) {
+            .primary(last_char(source), "the file ends here, inside a block");
+        if let Some(open) = lexer::unclosed_brace(source, chunk_start) {
             d = d.secondary(Span::new(open, open + 1), "this block is never closed");
         }
         return d.help("add the missing `}`; every `{` needs a matching `}`");
@@ -292,5 +298,14 @@ fn help_for(expected: &[&str]) -> String {
         "see docs/language.md for the shape of a journey".into()
     } else {
         format!("expected {}", join_or(expected))
+    }
+}
+
+/// The last non-blank character of the file (where "the file ends" is visible).
+fn last_char(source: &str) -> Span {
+    let trimmed = source.trim_end();
+    match trimmed.char_indices().last() {
+        Some((i, c)) => Span::new(i, i + c.len_utf8()),
+        None => Span::new(0, 0),
     }
 }

@@ -122,12 +122,19 @@ pub fn brace_depth(source: &str, from: usize, offset: usize) -> usize {
     depth
 }
 
-/// Offset of the last `{` left open at `offset` (counting from `from`), for "opened here".
-pub fn last_open_brace(source: &str, from: usize, offset: usize) -> Option<usize> {
+/// The `{` most likely left unclosed when the file ends inside a block: the first one whose
+/// matching `}` sits at a different indentation (the `}` meant for an outer block), else the
+/// innermost one still open.
+pub fn unclosed_brace(source: &str, from: usize) -> Option<usize> {
     let bytes = source.as_bytes();
-    let mut open = Vec::new();
+    let indent_at = |offset: usize| {
+        let line_start = source[..offset].rfind('\n').map(|i| i + 1).unwrap_or(0);
+        source[line_start..].len() - source[line_start..].trim_start_matches([' ', '\t']).len()
+    };
+    let mut open: Vec<usize> = Vec::new();
+    let mut suspect = None;
     let mut i = from;
-    while i < offset.min(bytes.len()) {
+    while i < bytes.len() {
         match bytes[i] {
             b'#' => {
                 i = source[i..]
@@ -144,11 +151,19 @@ pub fn last_open_brace(source: &str, from: usize, offset: usize) -> Option<usize
             }
             b'{' => open.push(i),
             b'}' => {
-                open.pop();
+                if let Some(o) = open.pop() {
+                    let own_line = source[..i]
+                        .rsplit('\n')
+                        .next()
+                        .is_some_and(|l| l.trim().is_empty());
+                    if suspect.is_none() && own_line && indent_at(o) != indent_at(i) {
+                        suspect = Some(o);
+                    }
+                }
             }
             _ => {}
         }
         i += 1;
     }
-    open.pop()
+    suspect.or(open.pop())
 }

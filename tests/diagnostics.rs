@@ -1,0 +1,157 @@
+//! Rendered diagnostics, pinned as snapshots (no colour), and their structure asserted: code,
+//! the text under the primary label, and help.
+
+mod support;
+
+use journey::diagnostics::render::{render, ErrorFormat};
+use journey::diagnostics::Diagnostic;
+
+fn case(name: &str) -> (String, Vec<Diagnostic>) {
+    let path = support::root()
+        .join("tests/cases/errors")
+        .join(format!("{name}.journey"));
+    let source = std::fs::read_to_string(path).unwrap();
+    let diags = support::diagnostics(&source);
+    (source, diags)
+}
+
+fn rendered(name: &str) -> String {
+    let (source, diags) = case(name);
+    render(
+        &diags,
+        &format!("{name}.journey"),
+        &source,
+        ErrorFormat::Human,
+        false,
+    )
+}
+
+/// (code, underlined text, help contains)
+fn structure(name: &str) -> Vec<(&'static str, String, Option<String>)> {
+    let (source, diags) = case(name);
+    diags
+        .iter()
+        .map(|d| {
+            let s = d.primary_span().unwrap();
+            (d.code, source[s.start..s.end].to_string(), d.help.clone())
+        })
+        .collect()
+}
+
+#[test]
+fn syntax_errors_in_every_journey_of_a_file() {
+    insta::assert_snapshot!(rendered("syntax"));
+    let s = structure("syntax");
+    let codes: Vec<_> = s.iter().map(|(c, t, _)| (*c, t.as_str())).collect();
+    assert_eq!(
+        codes,
+        vec![
+            ("J0003", "kpl"),
+            ("J0003", "visted"),
+            ("J0003", "sequentail"),
+            ("J0001", "/"),
+            ("J0003", "contans"),
+        ]
+    );
+    assert_eq!(s[0].2.as_deref(), Some("did you mean `kpi`?"));
+    assert_eq!(s[1].2.as_deref(), Some("did you mean `visited`?"));
+    assert_eq!(s[2].2.as_deref(), Some("did you mean `sequential`?"));
+    assert_eq!(s[4].2.as_deref(), Some("did you mean `contains`?"));
+}
+
+#[test]
+fn all_checker_errors_of_a_journey_in_one_run() {
+    insta::assert_snapshot!(rendered("checker"));
+    let codes: Vec<&str> = structure("checker").iter().map(|(c, _, _)| *c).collect();
+    for code in [
+        "J1010", "J1006", "J3001", "J2004", "J1001", "J1005", "J2001", "J2002", "J3004", "J2003",
+        "J2005", "J1007", "J2007", "J1002", "J1003", "J3006",
+    ] {
+        assert!(codes.contains(&code), "{code} missing from {codes:?}");
+    }
+}
+
+#[test]
+fn warnings() {
+    insta::assert_snapshot!(rendered("warnings"));
+    let s = structure("warnings");
+    let codes: Vec<_> = s.iter().map(|(c, t, _)| (*c, t.as_str())).collect();
+    assert_eq!(
+        codes,
+        vec![
+            ("W0004", "prospect"),
+            ("W0001", "500"),
+            ("W0002", "14 days"),
+            ("W0003", "visited page \"/pricing\""),
+        ]
+    );
+}
+
+#[test]
+fn unclosed_block_points_at_the_open_brace() {
+    insta::assert_snapshot!(rendered("unclosed"));
+    let (source, diags) = case("unclosed");
+    assert_eq!(diags.len(), 1);
+    assert_eq!(diags[0].code, "J0007");
+    let open = diags[0].labels.iter().find(|l| !l.primary).unwrap().span;
+    // The block left open is the first stage's, on line 2.
+    assert_eq!(journey::span::line_col(&source, open.start), (2, 19));
+}
+
+#[test]
+fn unterminated_string() {
+    insta::assert_snapshot!(rendered("unterminated"));
+    let s = structure("unterminated");
+    assert_eq!(s.len(), 1);
+    assert_eq!(s[0].0, "J0002");
+    assert_eq!(s[0].1, "\"oops");
+}
+
+#[test]
+fn plain_and_json_formats() {
+    let (source, diags) = case("warnings");
+    let plain = render(
+        &diags,
+        "warnings.journey",
+        &source,
+        ErrorFormat::Plain,
+        false,
+    );
+    insta::assert_snapshot!(plain);
+    let json = render(
+        &diags,
+        "warnings.journey",
+        &source,
+        ErrorFormat::Json,
+        false,
+    );
+    let first: serde_json::Value = serde_json::from_str(json.lines().next().unwrap()).unwrap();
+    assert_eq!(first["code"], "W0004");
+    assert_eq!(first["severity"], "warning");
+    assert_eq!(first["file"], "warnings.journey");
+    assert_eq!(first["line"], 9);
+    assert_eq!(first["column"], 13);
+    assert_eq!(first["labels"][0]["primary"], true);
+    assert_eq!(json.lines().count(), diags.len());
+}
+
+#[test]
+fn diagnostics_never_name_grammar_rules() {
+    for name in ["syntax", "checker", "warnings", "unclosed", "unterminated"] {
+        let text = rendered(name);
+        for word in [
+            "kw_",
+            "_expr",
+            "rule_kind",
+            "stage_ref",
+            "EOI",
+            "where_or",
+            "compare_op",
+        ] {
+            assert!(
+                !text.contains(word),
+                "{name}: rendered text mentions `{word}`:\n{text}"
+            );
+        }
+    }
+}

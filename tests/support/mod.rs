@@ -1,0 +1,70 @@
+//! Helpers shared by the integration tests.
+#![allow(dead_code)]
+
+use journey::diagnostics::Diagnostic;
+use std::path::{Path, PathBuf};
+
+pub fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// Fenced code blocks of a Markdown file: (info string, body, 1-based line of the fence).
+pub fn code_blocks(markdown: &str) -> Vec<(String, String, usize)> {
+    let mut out = Vec::new();
+    let mut lines = markdown.lines().enumerate();
+    while let Some((n, line)) = lines.next() {
+        let Some(info) = line.strip_prefix("```") else {
+            continue;
+        };
+        let info = info.trim().to_string();
+        let mut body = String::new();
+        for (_, l) in lines.by_ref() {
+            if l.starts_with("```") {
+                break;
+            }
+            body.push_str(l);
+            body.push('\n');
+        }
+        out.push((info, body, n + 1));
+    }
+    out
+}
+
+/// The code a `journey,error=J1001` / `journey,warning=W0001` block expects, if any.
+pub fn expected_code(info: &str) -> Option<String> {
+    info.split(',')
+        .filter_map(|p| p.trim().split_once('='))
+        .find(|(k, _)| *k == "error" || *k == "warning")
+        .map(|(_, v)| v.trim().to_string())
+}
+
+/// All diagnostics of a source text (syntax and checker).
+pub fn diagnostics(source: &str) -> Vec<Diagnostic> {
+    journey::check::check_source(source).1.diagnostics
+}
+
+pub fn journey_files(dir: &Path) -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "journey"))
+        .collect();
+    files.sort();
+    files
+}
+
+/// Check a documentation block: clean, or raising exactly the code its tag names.
+pub fn check_block(info: &str, body: &str, origin: &str) {
+    let diags = diagnostics(body);
+    let codes: Vec<&str> = diags.iter().map(|d| d.code).collect();
+    match expected_code(info) {
+        Some(code) => assert!(
+            codes.contains(&code.as_str()),
+            "{origin}: expected {code}, got {codes:?}\n{body}"
+        ),
+        None => assert!(
+            diags.is_empty(),
+            "{origin}: expected no diagnostics, got {codes:?}\n{body}"
+        ),
+    }
+}
