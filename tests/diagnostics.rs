@@ -155,3 +155,28 @@ fn diagnostics_never_name_grammar_rules() {
         }
     }
 }
+
+#[test]
+fn common_slips_get_specific_messages() {
+    let first = |src: &str| support::diagnostics(src).into_iter().next().unwrap();
+    let d = first("journey \"J\" { stage \"A\" { within 30 of previous stage when registered } }");
+    assert_eq!((d.code, d.message.as_str()), ("J0001", "unexpected `of`"));
+    assert!(d.labels[0].message.contains("a time unit"));
+    let d = first("journey \"J\" { stage \"A\" { visited page \"/a\" } }");
+    assert_eq!(
+        (d.code, d.message.as_str()),
+        ("J0001", "a condition needs `when` before it")
+    );
+    assert_eq!(d.help.as_deref(), Some("write `when visited …`"));
+    let d = first("journey J { stage \"A\" { when registered } }");
+    assert_eq!(
+        d.help.as_deref(),
+        Some("names and values are written in double quotes: \"J\"")
+    );
+    let d = first("journey \"J\" { stage \"A\" { when at least 3 visited page \"/a\" } }");
+    assert_eq!(
+        (d.code, d.message.as_str()),
+        ("J0001", "unexpected `visited`")
+    );
+    assert_eq!(d.labels[0].message, "expected `times`");
+}

@@ -67,6 +67,7 @@ pub enum StageCondition {
 
 /// A test on a single activity row.
 #[derive(Debug, Clone, Serialize)]
+#[allow(clippy::large_enum_variant)] // built once per journey, never in a hot loop
 pub enum Predicate {
     Rule(RuleMatch),
     /// Matches when any member matches.

@@ -150,8 +150,8 @@ fn check_journey(j: &ast::Journey, ds: &mut Vec<Diagnostic>) -> Option<hir::Jour
 
     let mut exclusions = Vec::new();
     for ex in &opts.exclusions {
-        let from = resolve(&ex.from, &opts.stages, &stage_index, ds);
-        let to = resolve(&ex.to, &opts.stages, &stage_index, ds);
+        let from = resolve(ex.from, &opts.stages, &stage_index, ds);
+        let to = resolve(ex.to, &opts.stages, &stage_index, ds);
         let predicate = conditions::exclusion_predicate(ex.condition, ds);
         if let (Some(f), Some(t)) = (from, to) {
             if f >= t {

@@ -62,7 +62,7 @@ fn window_without_effect(j: &hir::Journey, ds: &mut Vec<Diagnostic>) {
 /// W0003: two consecutive stages with the same condition need two matching activities, which
 /// is rarely what was meant.
 fn repeated_condition(stages: &[&ast::Stage], ds: &mut Vec<Diagnostic>) {
-    fn when<'a>(s: &'a ast::Stage) -> Option<&'a ast::Condition> {
+    fn when(s: &ast::Stage) -> Option<&ast::Condition> {
         s.items.iter().find_map(|i| match &i.kind {
             ItemKind::When(c) => Some(c),
             _ => None,
@@ -93,7 +93,7 @@ fn segments_backwards(j: &hir::Journey, ast_stages: &[&ast::Stage], ds: &mut Vec
             let (f, r) = seg.family_rank();
             if pf == f && r < pr {
                 let span_of = |k: usize| {
-                    item(&ast_stages[k], |x| match x {
+                    item(ast_stages[k], |x| match x {
                         ItemKind::Segment(s) => Some(s.span),
                         _ => None,
                     })

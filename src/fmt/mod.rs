@@ -88,7 +88,7 @@ impl Printer<'_> {
 
     /// Ensure the output ends with exactly one empty line (none at the start of the file).
     fn blank(&mut self) {
-        if !self.out.is_empty() && !self.out.ends_with("\n\n") {
+        if !self.out.is_empty() && !self.out.ends_with("\n\n") && !self.out.ends_with("{\n") {
             self.out.push('\n');
         }
     }
@@ -112,7 +112,13 @@ impl Printer<'_> {
         let Some(c) = self.comments.get(self.next) else {
             return;
         };
-        if c.span.start < after || self.source[after..c.span.start].contains('\n') {
+        // Only whitespace (or the block's opening brace) may lie between: otherwise the comment
+        // belongs to a later item on the same source line.
+        if c.span.start < after
+            || !self.source[after..c.span.start]
+                .chars()
+                .all(|ch| ch == '{' || (ch.is_whitespace() && ch != '\n'))
+        {
             return;
         }
         if self.out.ends_with('\n') {
@@ -142,17 +148,54 @@ impl Printer<'_> {
         self.trailing(s.close_brace.end);
     }
 
+    /// A stage whose only option is a `when` that fits on one line, with no comment inside, is
+    /// printed on one line: `stage "Signed up" { when registered }`.
+    fn one_line_stage(&self, s: &ast::Stage, level: usize) -> Option<String> {
+        let [item] = s.items.as_slice() else {
+            return None;
+        };
+        let ItemKind::When(c) = &item.kind else {
+            return None;
+        };
+        let has_comment = self.comments[self.next..]
+            .iter()
+            .any(|c| c.span.start > s.span.start && c.span.start < s.span.end);
+        let text = format!(
+            "stage {} {{ when {} }}",
+            quote(&s.name.node),
+            condition_text(c)
+        );
+        let block = matches!(
+            c.kind,
+            ast::ConditionKind::AllOf(_) | ast::ConditionKind::AnyOf(_)
+        ) || text.contains(" of { ");
+        (!has_comment && !block && indent(level).len() + text.len() <= WIDTH).then_some(text)
+    }
+
     fn items(&mut self, items: &[ast::Item], level: usize) {
         let mut after_stage = false;
+        let mut after_one_line_stage = false;
         for item in items {
+            let one_line = match &item.kind {
+                ItemKind::Stage(s) => self.one_line_stage(s, level),
+                _ => None,
+            };
             let is_stage = matches!(item.kind, ItemKind::Stage(_));
-            if is_stage || after_stage {
+            // Blank lines set stages apart, except between one-line stages.
+            if (is_stage || after_stage) && !(one_line.is_some() && after_one_line_stage) {
                 self.blank();
             }
             after_stage = is_stage;
+            after_one_line_stage = one_line.is_some();
             self.leading(item.span.start, level);
             match &item.kind {
-                ItemKind::Stage(s) => self.stage(s, level),
+                ItemKind::Stage(s) => match one_line {
+                    Some(text) => {
+                        self.line(level, &text);
+                        self.trailing(s.close_brace.end);
+                    }
+                    None => self.stage(s, level),
+                },
                 other => {
                     let text = item_text(other, level);
                     self.line(level, &text);

@@ -136,6 +136,73 @@ const ITEM_WORDS: &[&str] = &[
     "when",
 ];
 
+/// Every keyword of the language (a word that is one is misplaced, not misspelled).
+pub const ALL_KEYWORDS: &[&str] = &[
+    "journey",
+    "stage",
+    "description",
+    "period",
+    "within",
+    "of",
+    "previous",
+    "order",
+    "sequential",
+    "strict",
+    "any",
+    "ties",
+    "allowed",
+    "forbidden",
+    "exclude",
+    "when",
+    "between",
+    "and",
+    "or",
+    "not",
+    "by",
+    "same",
+    "trend",
+    "daily",
+    "weekly",
+    "monthly",
+    "segment",
+    "kpi",
+    "optional",
+    "all",
+    "at",
+    "least",
+    "times",
+    "time",
+    "visited",
+    "page",
+    "landed",
+    "on",
+    "channel",
+    "submitted",
+    "form",
+    "clicked",
+    "link",
+    "in",
+    "email",
+    "opened",
+    "custom",
+    "activity",
+    "registered",
+    "where",
+    "is",
+    "null",
+    "contains",
+    "starts",
+    "ends",
+    "with",
+    "matches",
+    "true",
+    "false",
+];
+
+fn is_keyword(word: &str) -> bool {
+    ALL_KEYWORDS.contains(&word)
+}
+
 /// The keywords a rule can start with, for did-you-mean.
 fn keywords_of(r: R) -> Vec<&'static str> {
     use R::*;
@@ -267,7 +334,12 @@ pub fn diagnose(source: &str, chunk_start: usize, offset: usize, positives: &[R]
     }
 
     if let Some((word, span)) = word_at(source, offset) {
-        if !keywords.is_empty() && !keywords.contains(&word) {
+        if keywords.contains(&"when") && CONDITION_WORDS.contains(&word) && word != "not" {
+            return Diagnostic::new("J0001", "a condition needs `when` before it".to_string())
+                .primary(span, "a condition where an option was expected")
+                .help(format!("write `when {word} …`"));
+        }
+        if !keywords.is_empty() && !keywords.contains(&word) && !is_keyword(word) {
             let mut d = Diagnostic::new("J0003", format!("unknown keyword `{word}`"))
                 .primary(span, format!("expected {}", shorten(&expected)));
             d = match did_you_mean(word, keywords.iter().copied()) {
@@ -279,9 +351,15 @@ pub fn diagnose(source: &str, chunk_start: usize, offset: usize, positives: &[R]
     }
 
     let (found, span) = token_at(source, offset);
+    let help = match word_at(source, offset) {
+        Some((w, _)) if expected == ["a quoted string"] || expected == ["a quoted name"] => {
+            format!("names and values are written in double quotes: \"{w}\"")
+        }
+        _ => help_for(&expected),
+    };
     Diagnostic::new("J0001", format!("unexpected {found}"))
         .primary(span, format!("expected {}", shorten(&expected)))
-        .help(help_for(&expected))
+        .help(help)
 }
 
 /// A label stays short; the full list goes into the help.
