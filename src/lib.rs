@@ -12,7 +12,12 @@
 
 pub mod check;
 pub mod cli;
+pub mod config;
 pub mod diagnostics;
 pub mod fmt;
+pub mod lower;
+pub mod report;
+pub mod run;
+pub mod sample;
 pub mod span;
 pub mod syntax;

@@ -7,5 +7,6 @@ fn cli_examples() {
         .case("tests/cmd/*.md")
         .case("tests/cmd/*.toml")
         .case("README.md")
-        .case("docs/*.md");
+        .case("docs/*.md")
+        .case("docs/errors/*.md");
 }

@@ -213,6 +213,11 @@ fn check_journey(j: &ast::Journey, ds: &mut Vec<Diagnostic>) -> Option<hir::Jour
         trend: opts.trend.map(|t| t.node),
         stages,
     };
+    if let Err(d) = crate::lower::atoms::compile(&journey) {
+        // More distinct rules than the engine's 64-bit row mask holds (J3011).
+        ds.push(d);
+        return None;
+    }
     warnings::check(&journey, &opts.stages, ds);
     Some(journey)
 }

@@ -2,9 +2,13 @@
 //! the library's pipeline stages.
 
 mod check;
+mod explain;
 mod explain_error;
 pub mod files;
 mod fmt;
+mod journeys;
+mod run;
+mod sample;
 
 use crate::diagnostics::render::ErrorFormat;
 use clap::{Parser, Subcommand};
@@ -14,8 +18,8 @@ use std::process::ExitCode;
 #[command(
     name = "journey",
     version,
-    about = "Customer journeys as code: check, format and run .journey files",
-    after_help = "Examples:\n  journey check journeys/\n  journey fmt --check journeys/\n  journey explain-error J1002"
+    about = "Customer journeys as code: check, format, run and explain .journey files",
+    after_help = "Examples:\n  journey run journeys/small-business-loan.journey\n  journey check journeys/\n  journey fmt --check journeys/\n  journey explain journeys/small-business-loan.journey\n  journey explain-error J1002"
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -26,6 +30,9 @@ pub struct Cli {
 enum Command {
     Check(check::Args),
     Fmt(fmt::Args),
+    Run(run::Args),
+    Explain(explain::Args),
+    Sample(sample::Args),
     ExplainError(explain_error::Args),
 }
 
@@ -34,6 +41,9 @@ pub fn main() -> ExitCode {
     let result = match cli.command {
         Command::Check(a) => check::run(a),
         Command::Fmt(a) => fmt::run(a),
+        Command::Run(a) => run::run(a),
+        Command::Explain(a) => explain::run(a),
+        Command::Sample(a) => sample::run(a),
         Command::ExplainError(a) => explain_error::run(a),
     };
     match result {
@@ -53,4 +63,29 @@ pub(crate) fn stderr_color() -> bool {
 
 pub(crate) fn default_error_format() -> ErrorFormat {
     ErrorFormat::Human
+}
+
+/// Run `f`, turning a panic (a bug, most likely in a dependency reading damaged data) into a
+/// coded error instead of a crash with a backtrace.
+pub(crate) fn guard<T>(
+    f: impl FnOnce() -> Result<T, crate::diagnostics::Diagnostic>,
+) -> Result<T, crate::diagnostics::Diagnostic> {
+    let previous = std::panic::take_hook();
+    std::panic::set_hook(Box::new(|_| {}));
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f));
+    std::panic::set_hook(previous);
+    result.unwrap_or_else(|payload| {
+        let what = payload
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| payload.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "unknown".into());
+        Err(crate::diagnostics::Diagnostic::new(
+            "J5001",
+            format!("the data could not be read: internal error ({what})"),
+        )
+        .help(
+            "check that the data files are complete; if they are, please report this with the file",
+        ))
+    })
 }

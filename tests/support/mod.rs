@@ -1,6 +1,8 @@
 //! Helpers shared by the integration tests.
 #![allow(dead_code)]
 
+pub mod reference;
+
 use journey::diagnostics::Diagnostic;
 use std::path::{Path, PathBuf};
 

@@ -1,0 +1,77 @@
+//! Loading journey files for the commands that run them: parse, check, report diagnostics.
+
+use crate::check::hir;
+use crate::diagnostics::render::{render, ErrorFormat};
+use crate::diagnostics::Diagnostic;
+use std::path::{Path, PathBuf};
+
+pub struct Loaded {
+    pub path: PathBuf,
+    pub text: String,
+    pub journeys: Vec<hir::Journey>,
+}
+
+/// Load and check every file; on any error print the diagnostics and return `None`.
+pub fn load(paths: &[PathBuf], format: ErrorFormat) -> Result<Option<Vec<Loaded>>, String> {
+    let files = super::files::journey_files(paths)?;
+    if files.is_empty() {
+        return Err("no .journey files found".into());
+    }
+    let color = super::stderr_color();
+    let mut out = Vec::new();
+    let mut failed = false;
+    for path in files {
+        let text = super::files::read_text(&path)?;
+        let (_, checked) = crate::check::check_source(&text);
+        let name = path.display().to_string();
+        if !checked.diagnostics.is_empty() {
+            eprint!(
+                "{}",
+                render(&checked.diagnostics, &name, &text, format, color)
+            );
+        }
+        if checked.has_errors() {
+            failed = true;
+            continue;
+        }
+        out.push(Loaded {
+            path,
+            text,
+            journeys: checked.journeys,
+        });
+    }
+    Ok((!failed).then_some(out))
+}
+
+/// Print a diagnostic from running a journey (pointing into its file when it has labels).
+pub fn report(d: &Diagnostic, file: Option<&Loaded>, format: ErrorFormat) {
+    let color = super::stderr_color();
+    let (name, text) = match file {
+        Some(f) if !d.labels.is_empty() => (f.path.display().to_string(), f.text.as_str()),
+        _ => ("journey".to_string(), ""),
+    };
+    eprint!(
+        "{}",
+        render(std::slice::from_ref(d), &name, text, format, color)
+    );
+}
+
+/// `--data`, or the `data/` folder beside the first journey (the bundled sample).
+pub fn data_path(explicit: Option<&str>, first_journey: &Path) -> Result<String, Diagnostic> {
+    if let Some(d) = explicit {
+        return Ok(d.to_string());
+    }
+    let dir = first_journey
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let data = dir.join("data");
+    if data.is_dir() {
+        return Ok(data.display().to_string());
+    }
+    Err(Diagnostic::new(
+        "J4003",
+        "no data: --data is not given and there is no data/ folder beside the journey",
+    )
+    .help("pass --data with a Parquet, CSV, NDJSON or Arrow file, a folder of them, or a glob"))
+}

@@ -1,0 +1,114 @@
+//! `journey run`: run journeys over an activity export and print or write the funnel.
+
+use super::journeys::{self, Loaded};
+use crate::config::Config;
+use crate::diagnostics::render::ErrorFormat;
+use crate::report::{self, Format};
+use crate::run::{self, RunOptions, Source};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// Run journeys over activity data and show the funnel.
+#[derive(clap::Args)]
+#[command(
+    after_help = "Examples:\n  journey run journeys/small-business-loan.journey                 # the bundled sample data\n  journey run journeys/ --data exports/activities.parquet\n  journey run loan.journey --data 'exports/2025-*.csv' --format json --output loan.json\n\nData: a Parquet, CSV, NDJSON or Arrow IPC file, a folder of them, or a glob. Without --data,\nthe data/ folder beside the journey is used. Columns are mapped by journey.toml (beside the\njourney, or --config); see docs/data.md."
+)]
+pub struct Args {
+    /// Journey files or folders.
+    #[arg(required = true)]
+    journeys: Vec<PathBuf>,
+    /// Activity data: file, folder or glob.
+    #[arg(long)]
+    data: Option<String>,
+    /// The project file mapping columns and activity types (default: journey.toml beside the journey).
+    #[arg(long)]
+    config: Option<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    format: Format,
+    /// Write to this file (atomically) instead of standard output.
+    #[arg(long, short)]
+    output: Option<PathBuf>,
+    /// Worker threads / partitions (results never depend on it).
+    #[arg(long, default_value_t = default_partitions())]
+    partitions: usize,
+    /// How to print diagnostics.
+    #[arg(long, value_enum, default_value_t = ErrorFormat::Human)]
+    error_format: ErrorFormat,
+}
+
+fn default_partitions() -> usize {
+    std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1)
+}
+
+pub fn run(args: Args) -> Result<ExitCode, String> {
+    let Some(files) = journeys::load(&args.journeys, args.error_format)? else {
+        return Ok(ExitCode::FAILURE);
+    };
+    if args.format == Format::Parquet && args.output.is_none() {
+        return Err("--format parquet needs --output FILE".into());
+    }
+    let fail = |d: crate::diagnostics::Diagnostic, f: Option<&Loaded>| {
+        journeys::report(&d, f, args.error_format);
+        Ok(ExitCode::FAILURE)
+    };
+    let first = &files[0].path;
+    let (config, _) = match Config::find(args.config.as_deref(), first) {
+        Ok(c) => c,
+        Err(d) => return fail(d, None),
+    };
+    let data = match journeys::data_path(args.data.as_deref(), first) {
+        Ok(d) => d,
+        Err(d) => return fail(d, None),
+    };
+    let data_files = match run::data::files(&data) {
+        Ok(f) => f,
+        Err(d) => return fail(d, None),
+    };
+    let options = RunOptions {
+        files: data_files,
+        target_partitions: args.partitions,
+    };
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(args.partitions.max(1))
+        .enable_all()
+        .build()
+        .map_err(|e| format!("cannot start the runtime: {e}"))?;
+    let mut results = Vec::new();
+    for f in &files {
+        let sources: Vec<Source> = f
+            .journeys
+            .iter()
+            .map(|j| Source {
+                journey: j,
+                text: &f.text,
+            })
+            .collect();
+        match super::guard(|| runtime.block_on(run::run(&options, &config, &sources))) {
+            Ok(r) => results.extend(r),
+            Err(d) => return fail(d, Some(f)),
+        }
+    }
+    let bytes = match report::render(&results, args.format, 80) {
+        Ok(b) => b,
+        Err(d) => return fail(d, None),
+    };
+    match &args.output {
+        Some(path) => {
+            if let Err(e) = super::files::write_atomic(path, &bytes) {
+                return fail(
+                    crate::diagnostics::Diagnostic::new("J5003", e)
+                        .help("write to an existing, writable folder"),
+                    None,
+                );
+            }
+        }
+        None => {
+            use std::io::Write;
+            let _ = std::io::stdout().write_all(&bytes);
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}

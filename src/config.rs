@@ -1,0 +1,154 @@
+//! `journey.toml`: how the activity export's columns and type codes map onto the logical fields
+//! the language talks about. Every key is optional; the defaults follow a Kentico-style export.
+//!
+//! ```toml
+//! [columns]
+//! contact = "ContactID"
+//! time = "ActivityCreated"
+//!
+//! [activity_types]
+//! form_submission = "formsubmit"
+//! ```
+
+use crate::diagnostics::Diagnostic;
+use serde::{Deserialize, Serialize};
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    #[serde(default)]
+    pub columns: Columns,
+    #[serde(default)]
+    pub activity_types: ActivityTypes,
+}
+
+/// The column holding each logical field.
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct Columns {
+    pub contact: String,
+    pub activity_id: String,
+    pub time: String,
+    #[serde(rename = "type")]
+    pub activity_type: String,
+    pub url: String,
+    pub channel: String,
+    pub form: String,
+    pub email: String,
+    pub value: String,
+    pub title: String,
+}
+
+impl Default for Columns {
+    fn default() -> Self {
+        Columns {
+            contact: "contact_id".into(),
+            activity_id: "activity_id".into(),
+            time: "activity_created".into(),
+            activity_type: "activity_type".into(),
+            url: "url".into(),
+            channel: "channel".into(),
+            form: "form".into(),
+            email: "email".into(),
+            value: "value".into(),
+            title: "title".into(),
+        }
+    }
+}
+
+impl Columns {
+    /// The column for a name used in a journey: a logical field's mapped column (with its
+    /// `journey.toml` key, for messages), or the name itself for any other column.
+    pub fn resolve<'a>(&'a self, name: &'a str) -> (&'a str, Option<&'static str>) {
+        match name {
+            "contact" => (&self.contact, Some("columns.contact")),
+            "activity_id" => (&self.activity_id, Some("columns.activity_id")),
+            "time" => (&self.time, Some("columns.time")),
+            "type" => (&self.activity_type, Some("columns.type")),
+            "url" => (&self.url, Some("columns.url")),
+            "channel" => (&self.channel, Some("columns.channel")),
+            "form" => (&self.form, Some("columns.form")),
+            "email" => (&self.email, Some("columns.email")),
+            "value" => (&self.value, Some("columns.value")),
+            "title" => (&self.title, Some("columns.title")),
+            other => (other, None),
+        }
+    }
+}
+
+/// The export's code for each built-in activity type. Custom activities use their own names.
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct ActivityTypes {
+    pub page_visit: String,
+    pub landing_page: String,
+    pub form_submission: String,
+    pub email_click: String,
+    pub email_open: String,
+    pub registration: String,
+}
+
+impl Default for ActivityTypes {
+    fn default() -> Self {
+        ActivityTypes {
+            page_visit: "pagevisit".into(),
+            landing_page: "landingpage".into(),
+            form_submission: "bizformsubmit".into(),
+            email_click: "emailclick".into(),
+            email_open: "emailopen".into(),
+            registration: "memberregistration".into(),
+        }
+    }
+}
+
+impl Config {
+    /// `explicit` if given, else `journey.toml` in the folder of the first journey, else the
+    /// defaults. Returns the config and the file it came from.
+    pub fn find(
+        explicit: Option<&Path>,
+        journey: &Path,
+    ) -> Result<(Config, Option<PathBuf>), Diagnostic> {
+        let candidate = match explicit {
+            Some(p) => Some(p.to_path_buf()),
+            None => {
+                let dir = journey
+                    .parent()
+                    .filter(|d| !d.as_os_str().is_empty())
+                    .unwrap_or(Path::new("."));
+                let p = dir.join("journey.toml");
+                p.exists().then_some(p)
+            }
+        };
+        match candidate {
+            None => Ok((Config::default(), None)),
+            Some(path) => {
+                let text = std::fs::read_to_string(&path).map_err(|e| {
+                    Diagnostic::new("J4005", format!("cannot read {}: {e}", path.display()))
+                        .help("pass an existing file to --config, or remove the option to use the defaults")
+                })?;
+                let cfg = Config::parse(&text).map_err(|e| {
+                    Diagnostic::new(
+                        "J4005",
+                        format!("{} is not a valid journey.toml: {e}", path.display()),
+                    )
+                    .help("see docs/data.md for the keys of [columns] and [activity_types]")
+                })?;
+                Ok((cfg, Some(path)))
+            }
+        }
+    }
+
+    /// Parse a journey.toml; errors say where ("line 3: unknown field `colour`, …").
+    pub fn parse(text: &str) -> Result<Config, String> {
+        toml::from_str(text).map_err(|e: toml::de::Error| {
+            let line = e
+                .span()
+                .map(|s| text[..s.start.min(text.len())].matches('\n').count() + 1);
+            match line {
+                Some(l) => format!("line {l}: {}", e.message()),
+                None => e.message().to_string(),
+            }
+        })
+    }
+}

@@ -1,0 +1,168 @@
+//! Stage 3: checked journey → DataFusion logical plans.
+//!
+//! The funnel plan reads only the columns the journey uses, keeps the rows in the period that
+//! match some rule (so only those reach the aggregate), gives each a mask of the rules it
+//! matches, and aggregates per contact with the `journey_funnel` UDAF:
+//!
+//! ```text
+//! Aggregate: group by contact, journey_funnel(t, tiebreak, mask) AS reach
+//!   Projection: contact, t, tiebreak, mask
+//!     Filter: period AND (rule_0 OR rule_1 OR …)
+//!       TableScan: activities
+//! ```
+//!
+//! The scope plan counts the contacts with any activity in the period (the base of stage 1's
+//! conversion) and the rows in scope.
+
+pub mod atoms;
+pub mod explain;
+mod exprs;
+
+use crate::check::hir;
+use crate::config::Config;
+use crate::diagnostics::Diagnostic;
+use crate::run::chain::Program;
+use crate::run::udaf::FunnelUdaf;
+use datafusion::arrow::datatypes::Schema;
+use datafusion::functions_aggregate::expr_fn::{count, count_distinct};
+use datafusion::logical_expr::{lit, Expr, LogicalPlan, LogicalPlanBuilder};
+use datafusion::prelude::col;
+
+/// What a journey needs of the data: the mapping and the table's schema.
+pub struct Binding<'a> {
+    pub config: &'a Config,
+    pub schema: &'a Schema,
+    /// Where the data came from, for messages ("journeys/data/sample.parquet").
+    pub data_label: &'a str,
+}
+
+pub struct Lowered {
+    pub program: Program,
+    /// Contact, reach (list of stage reach times) per contact with a stage-matching activity.
+    pub funnel: LogicalPlan,
+    /// One row: contacts in scope, rows in scope.
+    pub scope: LogicalPlan,
+    pub udaf: FunnelUdaf,
+}
+
+/// Column names of the plans' outputs.
+pub const CONTACT: &str = "contact";
+pub const REACH: &str = "reach";
+
+/// Lower a checked journey over `scan` (a plan reading the activity table).
+pub fn lower(
+    j: &hir::Journey,
+    binding: &Binding,
+    scan: LogicalPlan,
+) -> Result<Lowered, Diagnostic> {
+    supported(j)?;
+    let (program, atoms) = atoms::compile(j)?;
+    let contact = binding.column("contact", None)?;
+    let time = binding.time_micros()?;
+    let period = j.period.as_ref().map(|p| {
+        time.clone()
+            .gt_eq(lit(p.from))
+            .and(time.clone().lt(lit(p.to)))
+    });
+    let any_rule = atoms
+        .rules
+        .iter()
+        .map(|r| binding.rule(r))
+        .collect::<Result<Vec<_>, _>>()?
+        .into_iter()
+        .reduce(Expr::or)
+        .unwrap_or(lit(false));
+    let mask = binding.mask(&atoms)?;
+    let udaf = FunnelUdaf::new(program.clone());
+
+    let plan_err = |e: datafusion::error::DataFusionError| {
+        Diagnostic::new("J5001", format!("cannot plan journey \"{}\": {e}", j.name)).help(
+            "this is a bug in journey if the data's columns are as documented; please report it",
+        )
+    };
+    let in_funnel = match &period {
+        Some(p) => p.clone().and(any_rule),
+        None => any_rule,
+    };
+    let funnel = LogicalPlanBuilder::from(scan.clone())
+        .filter(in_funnel)
+        .and_then(|b| {
+            b.project(vec![
+                contact.clone().alias(CONTACT),
+                time.alias("t"),
+                binding.tiebreak().alias("tiebreak"),
+                mask.alias("mask"),
+            ])
+        })
+        .and_then(|b| {
+            b.aggregate(
+                vec![col(CONTACT)],
+                vec![udaf
+                    .call(vec![col("t"), col("tiebreak"), col("mask")])
+                    .alias(REACH)],
+            )
+        })
+        .and_then(|b| b.build())
+        .map_err(plan_err)?;
+    let scoped = match period {
+        Some(p) => LogicalPlanBuilder::from(scan).filter(p),
+        None => Ok(LogicalPlanBuilder::from(scan)),
+    };
+    let scope = scoped
+        .and_then(|b| {
+            b.aggregate(
+                Vec::<Expr>::new(),
+                vec![
+                    count_distinct(contact).alias("contacts"),
+                    count(lit(1i64)).alias("rows"),
+                ],
+            )
+        })
+        .and_then(|b| b.build())
+        .map_err(plan_err)?;
+    Ok(Lowered {
+        program,
+        funnel,
+        scope,
+        udaf,
+    })
+}
+
+/// Refuse what the engine does not run yet, rather than ignore it.
+fn supported(j: &hir::Journey) -> Result<(), Diagnostic> {
+    let mut missing = Vec::new();
+    if j.order != hir::Order::Sequential {
+        missing.push(format!(
+            "`order {}`",
+            format!("{:?}", j.order).to_lowercase()
+        ));
+    }
+    if j.ties == hir::Ties::Forbidden {
+        missing.push("`ties forbidden`".into());
+    }
+    if j.stages.iter().any(|s| s.optional) {
+        missing.push("`optional` stages".into());
+    }
+    if !j.same.is_empty() {
+        missing.push("`same`".into());
+    }
+    if j.by.is_some() {
+        missing.push("`by`".into());
+    }
+    if j.trend.is_some() {
+        missing.push("`trend`".into());
+    }
+    if missing.is_empty() {
+        return Ok(());
+    }
+    Err(Diagnostic::new(
+        "J5004",
+        format!(
+            "journey \"{}\" uses {}, which the engine does not run yet",
+            j.name,
+            missing.join(", ")
+        ),
+    )
+    .primary(j.name_span, "this journey")
+    .help("remove those options to run the journey; docs/semantics.md lists what the engine runs"))
+}

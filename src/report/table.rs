@@ -1,0 +1,113 @@
+//! The terminal table: the funnel a marketer reads, fitting 80 columns.
+
+use crate::run::results::JourneyResult;
+use comfy_table::{presets, CellAlignment, ContentArrangement, Table, TableComponent};
+
+/// "12.5%"
+fn pct(v: Option<f64>) -> String {
+    v.map(|x| format!("{:.1}%", x * 100.0))
+        .unwrap_or_else(|| "–".into())
+}
+
+/// 1234567 → "1,234,567"
+pub fn thousands(n: u64) -> String {
+    let s = n.to_string();
+    let mut out = String::new();
+    for (i, c) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// A duration in the largest unit that keeps it readable: "45 s", "12 min", "3.5 h", "2.1 d".
+pub fn human_duration(seconds: f64) -> String {
+    if seconds < 60.0 {
+        format!("{seconds:.0} s")
+    } else if seconds < 3600.0 {
+        format!("{:.0} min", seconds / 60.0)
+    } else if seconds < 86_400.0 {
+        format!("{:.1} h", seconds / 3600.0)
+    } else {
+        format!("{:.1} d", seconds / 86_400.0)
+    }
+}
+
+/// A window or period length: whole days as days, else hours.
+fn span_text(seconds: f64) -> String {
+    if seconds >= 86_400.0 && seconds % 86_400.0 == 0.0 {
+        let d = seconds / 86_400.0;
+        format!("{d:.0} day{}", if d == 1.0 { "" } else { "s" })
+    } else {
+        human_duration(seconds)
+    }
+}
+
+pub fn table(r: &JourneyResult, width: u16) -> String {
+    let mut t = Table::new();
+    t.load_preset(presets::NOTHING)
+        .set_style(TableComponent::HeaderLines, '─')
+        .set_style(TableComponent::MiddleHeaderIntersections, '─')
+        .set_content_arrangement(ContentArrangement::Dynamic)
+        .set_width(width)
+        .set_header(vec![
+            "#", "Stage", "Contacts", "Conv.", "Drop-off", "KPI", "Median",
+        ]);
+    for s in &r.stages {
+        let kpi = match (s.kpi, s.kpi_progress) {
+            (Some(k), Some(p)) => format!("{:.0}% of {}", p * 100.0, thousands(k)),
+            _ => String::new(),
+        };
+        let median = s
+            .time_to_convert
+            .from_previous
+            .as_ref()
+            .map(|d| human_duration(d.median_seconds))
+            .unwrap_or_default();
+        let name = match &s.segment {
+            Some(seg) => format!("{}\n  {seg}", s.name),
+            None => s.name.clone(),
+        };
+        t.add_row(vec![
+            s.number.to_string(),
+            name,
+            thousands(s.reached),
+            pct(s.conversion),
+            if s.dropped.is_some() {
+                pct(s.dropped_rate)
+            } else {
+                String::new()
+            },
+            kpi,
+            median,
+        ]);
+    }
+    for (i, c) in t.column_iter_mut().enumerate() {
+        c.set_padding((0, 2));
+        if i != 1 {
+            c.set_cell_alignment(CellAlignment::Right);
+        }
+    }
+    let mut facts = vec![format!(
+        "{} contacts in scope",
+        thousands(r.contacts_in_scope)
+    )];
+    if let Some(w) = r.window_seconds {
+        facts.push(format!("window {}", span_text(w)));
+    }
+    if let Some(p) = &r.period {
+        facts.push(format!("period {} .. {}", p.from, p.to));
+    }
+    let table = t
+        .lines()
+        .map(|l| l.trim_end().to_string())
+        .collect::<Vec<_>>()
+        .join("\n");
+    format!(
+        "{}\n{}\n\n{table}\n\nConv.: share of the previous stage (stage 1: of contacts in scope).\nMedian: time from the previous stage.\n",
+        r.journey,
+        facts.join(" · ")
+    )
+}

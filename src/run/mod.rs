@@ -1,0 +1,221 @@
+//! Stage 4: run lowered plans over activity data and compute the funnel.
+//!
+//! [`run`] registers the data, lowers each journey against the table's schema, executes the
+//! scope and funnel plans, and turns each contact's reach times into the stage metrics.
+
+pub mod chain;
+pub mod data;
+pub mod results;
+pub mod udaf;
+
+use crate::check::hir;
+use crate::config::Config;
+use crate::diagnostics::Diagnostic;
+use crate::lower::{self, Binding, Lowered};
+use datafusion::arrow::array::{Array, AsArray, RecordBatch};
+use datafusion::arrow::datatypes::Int64Type;
+use datafusion::error::DataFusionError;
+use datafusion::logical_expr::LogicalPlan;
+use datafusion::prelude::{SessionConfig, SessionContext};
+use results::{JourneyResult, PeriodOut};
+use std::path::PathBuf;
+
+/// How to run: the data and the engine's parallelism.
+pub struct RunOptions {
+    pub files: Vec<PathBuf>,
+    /// DataFusion target partitions (threads); results never depend on it.
+    pub target_partitions: usize,
+}
+
+/// A journey with where it came from.
+pub struct Source<'a> {
+    pub journey: &'a hir::Journey,
+    /// The whole journey file, for the source hash.
+    pub text: &'a str,
+}
+
+pub fn session(target_partitions: usize) -> SessionContext {
+    let config = SessionConfig::new()
+        .with_target_partitions(target_partitions.max(1))
+        .with_information_schema(false);
+    SessionContext::new_with_config(config)
+}
+
+/// A context with the data registered, and its description for messages.
+pub async fn open(options: &RunOptions) -> Result<(SessionContext, String), Diagnostic> {
+    let ctx = session(options.target_partitions);
+    data::register(&ctx, &options.files).await?;
+    Ok((ctx, data::describe(&options.files)))
+}
+
+/// Lower a journey against the registered table.
+pub async fn plan(
+    ctx: &SessionContext,
+    label: &str,
+    config: &Config,
+    j: &hir::Journey,
+) -> Result<Lowered, Diagnostic> {
+    let df = ctx
+        .table(data::TABLE)
+        .await
+        .map_err(|e| Diagnostic::new("J5001", format!("cannot read the data ({label}): {e}")))?;
+    let schema = df.schema().as_arrow().clone();
+    let binding = Binding {
+        config,
+        schema: &schema,
+        data_label: label,
+    };
+    lower::lower(j, &binding, df.logical_plan().clone())
+}
+
+pub async fn run(
+    options: &RunOptions,
+    config: &Config,
+    sources: &[Source<'_>],
+) -> Result<Vec<JourneyResult>, Diagnostic> {
+    let (ctx, label) = open(options).await?;
+    let mut out = Vec::new();
+    for s in sources {
+        let lowered = plan(&ctx, &label, config, s.journey).await?;
+        out.push(execute(&ctx, &label, options, config, s, &lowered).await?);
+    }
+    Ok(out)
+}
+
+async fn collect(
+    ctx: &SessionContext,
+    plan: &LogicalPlan,
+    label: &str,
+    config: &Config,
+) -> Result<Vec<RecordBatch>, Diagnostic> {
+    let df = ctx
+        .execute_logical_plan(plan.clone())
+        .await
+        .map_err(|e| execution_error(e, label, config))?;
+    df.collect()
+        .await
+        .map_err(|e| execution_error(e, label, config))
+}
+
+/// Each contact's reach times from the funnel plan's output.
+pub fn reaches(batches: &[RecordBatch]) -> Vec<Vec<i64>> {
+    let mut out = Vec::new();
+    for b in batches {
+        let Some(col) = b.column_by_name(lower::REACH) else {
+            continue;
+        };
+        let lists = col.as_list::<i32>();
+        for i in 0..lists.len() {
+            if lists.is_null(i) {
+                continue;
+            }
+            let v = lists.value(i);
+            out.push(v.as_primitive::<Int64Type>().values().to_vec());
+        }
+    }
+    out
+}
+
+async fn execute(
+    ctx: &SessionContext,
+    label: &str,
+    options: &RunOptions,
+    config: &Config,
+    s: &Source<'_>,
+    lowered: &Lowered,
+) -> Result<JourneyResult, Diagnostic> {
+    let j = s.journey;
+    let scope = collect(ctx, &lowered.scope, label, config).await?;
+    let count = |name: &str| -> u64 {
+        scope
+            .first()
+            .and_then(|b| b.column_by_name(name))
+            .map(|c| c.as_primitive::<Int64Type>().value(0).max(0) as u64)
+            .unwrap_or(0)
+    };
+    let (contacts, rows) = (count("contacts"), count("rows"));
+    if rows == 0 && j.period.is_none() {
+        return Err(
+            Diagnostic::new("J4003", format!("the data has no rows ({label})"))
+                .help("point --data at a non-empty export"),
+        );
+    }
+    let funnel = collect(ctx, &lowered.funnel, label, config).await?;
+    let reaches = reaches(&funnel);
+    let stages = results::stage_metrics(j, contacts, reaches.iter().map(|r| r.as_slice()));
+    Ok(JourneyResult {
+        journey: j.name.clone(),
+        source_sha256: sha256_hex(s.text.as_bytes()),
+        data: options
+            .files
+            .iter()
+            .map(|f| f.display().to_string())
+            .collect(),
+        computed_at: computed_at(),
+        period: j.period.map(|p| PeriodOut {
+            from: rfc3339(p.from),
+            to: rfc3339(p.to),
+        }),
+        window_seconds: j.window.as_ref().map(|w| w.node as f64 / 1e6),
+        order: format!("{:?}", j.order).to_lowercase(),
+        contacts_in_scope: contacts,
+        rows_in_scope: rows,
+        stages,
+    })
+}
+
+/// Turn an execution error into a coded diagnostic naming the data and the fix.
+pub fn execution_error(e: DataFusionError, label: &str, config: &Config) -> Diagnostic {
+    let text = e.to_string();
+    if text.contains("timestamp")
+        && (text.contains("parsing") || text.contains("Parser") || text.contains("Cast"))
+    {
+        return Diagnostic::new(
+            "J5002",
+            format!("a value of column `{}` is not a timestamp ({label})", config.columns.time),
+        )
+        .help(format!(
+            "times must be ISO-8601 (2025-09-01T10:30:00Z), timestamps or epoch numbers; the reader said: {}",
+            first_line(&text)
+        ));
+    }
+    Diagnostic::new(
+        "J5001",
+        format!("cannot read the data ({label}): {}", first_line(&text)),
+    )
+    .help("check that the files are complete and of the format their extension says")
+}
+
+/// An error's text on one line (readers put details on later lines).
+fn first_line(s: &str) -> String {
+    s.lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect::<Vec<_>>()
+        .join(": ")
+}
+
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::{Digest, Sha256};
+    Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+pub fn rfc3339(micros: i64) -> String {
+    chrono::DateTime::from_timestamp_micros(micros)
+        .map(|d| d.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true))
+        .unwrap_or_else(|| micros.to_string())
+}
+
+/// Now, or SOURCE_DATE_EPOCH (seconds) when set, so files can be reproduced byte for byte.
+fn computed_at() -> String {
+    let micros = std::env::var("SOURCE_DATE_EPOCH")
+        .ok()
+        .and_then(|s| s.trim().parse::<i64>().ok())
+        .map(|s| s * 1_000_000)
+        .unwrap_or_else(|| chrono::Utc::now().timestamp_micros());
+    let secs = micros.div_euclid(1_000_000) * 1_000_000;
+    rfc3339(secs)
+}

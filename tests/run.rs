@@ -1,0 +1,173 @@
+//! `journey run` end to end on data small enough to work out by hand (tests/data/visits.csv,
+//! explained contact by contact in tests/data/journeys/visit.journey's comments and below), and
+//! the engine's invariants: same results with 1, 2 and 8 partitions, with the data split across
+//! files and formats, and through the printed SQL.
+
+mod support;
+
+use journey::config::Config;
+use journey::run::results::JourneyResult;
+use journey::run::{self, RunOptions, Source};
+use std::path::PathBuf;
+
+fn journey(name: &str) -> (String, journey::check::hir::Journey) {
+    let path = support::root().join("tests/data/journeys").join(name);
+    let text = std::fs::read_to_string(path).unwrap();
+    let (_, checked) = journey::check::check_source(&text);
+    assert!(!checked.has_errors(), "{:?}", checked.diagnostics);
+    let j = checked.journeys.into_iter().next().unwrap();
+    (text, j)
+}
+
+fn run_on(files: Vec<PathBuf>, partitions: usize) -> JourneyResult {
+    let (text, j) = journey("visit.journey");
+    let options = RunOptions {
+        files,
+        target_partitions: partitions,
+    };
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let mut r = rt
+        .block_on(run::run(
+            &options,
+            &Config::default(),
+            &[Source {
+                journey: &j,
+                text: &text,
+            }],
+        ))
+        .unwrap_or_else(|d| panic!("{d:?}"));
+    r.remove(0)
+}
+
+fn data(name: &str) -> PathBuf {
+    support::root().join("tests/data").join(name)
+}
+
+#[test]
+fn hand_computed_funnel() {
+    // Contacts: 1 full funnel; 2 pricing (landing page) + form; 3 pricing; 4 form *before*
+    // pricing; 5 form 8 days after pricing (outside the 7-day window) but again 2 days after a
+    // second pricing visit; 6 sign-up 2 days after the form (outside the 1-day stage window);
+    // 7 another page only.
+    let r = run_on(vec![data("visits.csv")], 2);
+    assert_eq!(r.contacts_in_scope, 7);
+    assert_eq!(r.rows_in_scope, 16);
+    let reached: Vec<u64> = r.stages.iter().map(|s| s.reached).collect();
+    assert_eq!(reached, vec![6, 4, 1]);
+    let conv: Vec<f64> = r.stages.iter().map(|s| s.conversion.unwrap()).collect();
+    assert_eq!(conv, vec![6.0 / 7.0, 4.0 / 6.0, 1.0 / 4.0]);
+    assert_eq!(r.stages[0].dropped, Some(2));
+    assert_eq!(r.stages[1].dropped, Some(3));
+    assert_eq!(r.stages[2].dropped, None);
+    assert_eq!(r.stages[0].kpi_progress, Some(1.5));
+    assert_eq!(r.stages[1].kpi_progress, Some(2.0));
+    // Stage 2 from stage 1: 1 h (contact 1), 24 h (2), 48 h (5, from its second visit), 2 h (6).
+    let t = r.stages[1].time_to_convert.from_previous.as_ref().unwrap();
+    assert_eq!(t.count, 4);
+    assert_eq!(
+        t.median_seconds, 7200.0,
+        "nearest rank 2 of [1, 2, 24, 48] hours"
+    );
+    assert_eq!(t.p90_seconds, 172_800.0);
+    assert_eq!(t.mean_seconds, 67_500.0);
+    let t3 = r.stages[2].time_to_convert.from_first.as_ref().unwrap();
+    assert_eq!(t3.median_seconds, 7200.0);
+    assert!(r.stages[0].time_to_convert.from_previous.is_none());
+}
+
+#[test]
+fn partitions_files_and_formats_do_not_change_results() {
+    let base = run_on(vec![data("visits.csv")], 1);
+    let strip = |mut r: JourneyResult| {
+        r.computed_at.clear();
+        r.data.clear();
+        r
+    };
+    let base = strip(base);
+    for p in [2, 8] {
+        assert_eq!(
+            strip(run_on(vec![data("visits.csv")], p)),
+            base,
+            "{p} partitions"
+        );
+    }
+    // The same rows split over several files, in a shuffled order, and as Parquet and NDJSON.
+    let dir = tempdir();
+    let text = std::fs::read_to_string(data("visits.csv")).unwrap();
+    let mut lines: Vec<&str> = text.lines().collect();
+    let header = lines.remove(0);
+    lines.reverse();
+    let mut files = Vec::new();
+    for (i, chunk) in lines.chunks(3).enumerate() {
+        let f = dir.join(format!("part-{i}.csv"));
+        std::fs::write(&f, format!("{header}\n{}\n", chunk.join("\n"))).unwrap();
+        files.push(f);
+    }
+    assert_eq!(strip(run_on(files.clone(), 2)), base, "split CSV files");
+    let ctx = journey::run::session(1);
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let batches = rt.block_on(async {
+        ctx.read_csv(data("visits.csv").to_str().unwrap(), Default::default())
+            .await
+            .unwrap()
+            .collect()
+            .await
+            .unwrap()
+    });
+    let batch = datafusion::arrow::compute::concat_batches(&batches[0].schema(), &batches).unwrap();
+    for ext in ["parquet", "json", "arrow"] {
+        let f = dir.join(format!("visits.{ext}"));
+        journey::sample::write(&f, &batch).unwrap();
+        assert_eq!(strip(run_on(vec![f], 2)), base, "{ext}");
+    }
+}
+
+#[test]
+fn the_printed_sql_gives_the_same_results_as_the_plan() {
+    let (_, j) = journey("visit.journey");
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        let options = RunOptions {
+            files: vec![data("visits.csv")],
+            target_partitions: 2,
+        };
+        let (ctx, label) = run::open(&options).await.unwrap();
+        let lowered = run::plan(&ctx, &label, &Config::default(), &j)
+            .await
+            .unwrap();
+        let sql = journey::lower::explain::sql(&lowered).unwrap();
+        assert!(sql.contains("journey_funnel("), "{sql}");
+        let from_plan = ctx
+            .execute_logical_plan(lowered.funnel.clone())
+            .await
+            .unwrap()
+            .collect()
+            .await
+            .unwrap();
+        ctx.register_udaf(lowered.udaf.udaf());
+        let from_sql = ctx.sql(&sql).await.unwrap().collect().await.unwrap();
+        let mut a = run::reaches(&from_plan);
+        let mut b = run::reaches(&from_sql);
+        a.sort();
+        b.sort();
+        assert_eq!(a, b);
+        assert_eq!(a.len(), 6);
+    });
+}
+
+fn tempdir() -> PathBuf {
+    let d = std::env::temp_dir().join(format!(
+        "journey-test-{}-{}",
+        std::process::id(),
+        rand_suffix()
+    ));
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+fn rand_suffix() -> u128 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos()
+}
