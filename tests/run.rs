@@ -24,6 +24,7 @@ fn run_on(files: Vec<PathBuf>, partitions: usize) -> JourneyResult {
     let options = RunOptions {
         files,
         target_partitions: partitions,
+        skip_bad_rows: false,
     };
     let rt = tokio::runtime::Runtime::new().unwrap();
     let mut r = rt
@@ -130,9 +131,10 @@ fn the_printed_sql_gives_the_same_results_as_the_plan() {
         let options = RunOptions {
             files: vec![data("visits.csv")],
             target_partitions: 2,
+            skip_bad_rows: false,
         };
         let (ctx, label) = run::open(&options).await.unwrap();
-        let lowered = run::plan(&ctx, &label, &Config::default(), &j)
+        let lowered = run::plan(&ctx, &label, &Config::default(), &j, false)
             .await
             .unwrap();
         let sql = journey::lower::explain::sql(&lowered).unwrap();
@@ -170,4 +172,158 @@ fn rand_suffix() -> u128 {
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap()
         .as_nanos()
+}
+
+/// Run a journey given as text over a CSV given as text.
+fn run_text(journey_text: &str, csv: &str) -> JourneyResult {
+    let (_, checked) = journey::check::check_source(journey_text);
+    assert!(!checked.has_errors(), "{:?}", checked.diagnostics);
+    let j = &checked.journeys[0];
+    let dir = tempdir();
+    let f = dir.join("data.csv");
+    std::fs::write(&f, csv).unwrap();
+    let options = RunOptions {
+        files: vec![f],
+        target_partitions: 2,
+        skip_bad_rows: false,
+    };
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let mut r = rt
+        .block_on(run::run(
+            &options,
+            &Config::default(),
+            &[Source {
+                journey: j,
+                text: journey_text,
+            }],
+        ))
+        .unwrap_or_else(|d| panic!("{d:?}"));
+    r.remove(0)
+}
+
+#[test]
+fn epoch_times_and_string_contact_ids_give_the_same_funnel() {
+    let base = run_on(vec![data("visits.csv")], 2);
+    let text = std::fs::read_to_string(data("visits.csv")).unwrap();
+    let journey_text =
+        std::fs::read_to_string(support::root().join("tests/data/journeys/visit.journey")).unwrap();
+    for (unit, scale) in [("seconds", 1), ("millis", 1_000)] {
+        let mut csv = String::new();
+        for (i, line) in text.lines().enumerate() {
+            let mut cells: Vec<String> = line.split(',').map(String::from).collect();
+            if i > 0 {
+                let t = journey::syntax::parse_time_point(cells[2].trim_end_matches('Z')).unwrap()
+                    / 1_000_000;
+                cells[2] = (t * scale).to_string();
+                cells[1] = format!("contact-{}", cells[1]);
+            }
+            csv.push_str(&cells.join(","));
+            csv.push('\n');
+        }
+        let r = run_text(&journey_text, &csv);
+        assert_eq!(r.contacts_in_scope, base.contacts_in_scope, "{unit}");
+        for (a, b) in r.stages.iter().zip(&base.stages) {
+            assert_eq!(
+                (a.reached, &a.time_to_convert),
+                (b.reached, &b.time_to_convert),
+                "{unit}"
+            );
+        }
+    }
+}
+
+#[test]
+fn null_values_match_only_not_equal_and_is_null() {
+    let csv = "activity_id,contact_id,activity_created,activity_type,url,channel\n\
+               1,1,2025-09-01T10:00:00Z,pagevisit,/a,web\n\
+               2,2,2025-09-01T10:00:00Z,pagevisit,/a,\n\
+               3,3,2025-09-01T10:00:00Z,pagevisit,/a,app\n";
+    let count = |cond: &str| {
+        let j = format!(
+            "journey \"J\" {{\n  stage \"A\" {{ when visited page \"/a\" where {cond} }}\n}}\n"
+        );
+        run_text(&j, csv).stages[0].reached
+    };
+    assert_eq!(count("channel = \"web\""), 1);
+    assert_eq!(
+        count("channel != \"web\""),
+        2,
+        "NULL differs from every value"
+    );
+    assert_eq!(count("channel is null"), 1);
+    assert_eq!(count("channel is not null"), 2);
+    assert_eq!(count("channel in [\"web\", \"app\"]"), 2);
+    assert_eq!(count("channel contains \"e\""), 1);
+    assert_eq!(
+        count("channel starts with \"a\" or channel ends with \"b\""),
+        2
+    );
+    assert_eq!(count("channel matches \"^(web|app)$\""), 2);
+}
+
+#[test]
+fn period_limits_scope_and_activities() {
+    let csv = "activity_id,contact_id,activity_created,activity_type,url\n\
+               1,1,2025-08-31T23:59:59Z,pagevisit,/a\n\
+               2,1,2025-09-01T00:00:00Z,pagevisit,/b\n\
+               3,2,2025-09-30T23:59:59Z,pagevisit,/a\n\
+               4,3,2025-10-01T00:00:00Z,pagevisit,/a\n";
+    let j = "journey \"J\" {\n  period 2025-09-01 .. 2025-10-01\n\n  stage \"A\" { when visited page \"/a\" }\n}\n";
+    let r = run_text(j, csv);
+    // from <= time < to: contact 1's /a is before, contact 3's at `to` is outside.
+    assert_eq!(r.contacts_in_scope, 2);
+    assert_eq!(r.rows_in_scope, 2);
+    assert_eq!(r.stages[0].reached, 1);
+}
+
+#[test]
+fn parquet_output_round_trips_and_is_written_atomically() {
+    let dir = tempdir();
+    let out = dir.join("result.parquet");
+    let status = std::process::Command::new(env!("CARGO_BIN_EXE_journey"))
+        .args([
+            "run",
+            "tests/data/journeys/visit.journey",
+            "--data",
+            "tests/data/visits.csv",
+            "--format",
+            "parquet",
+            "--output",
+        ])
+        .arg(&out)
+        .current_dir(support::root())
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let leftovers: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(
+        leftovers.len(),
+        1,
+        "only the result, no temporary file: {leftovers:?}"
+    );
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let batches = rt.block_on(async {
+        let ctx = journey::run::session(1);
+        ctx.read_parquet(out.to_str().unwrap(), Default::default())
+            .await
+            .unwrap()
+            .collect()
+            .await
+            .unwrap()
+    });
+    use datafusion::arrow::array::AsArray;
+    let reached: Vec<u64> = batches
+        .iter()
+        .flat_map(|b| {
+            b.column_by_name("reached")
+                .unwrap()
+                .as_primitive::<datafusion::arrow::datatypes::UInt64Type>()
+                .values()
+                .to_vec()
+        })
+        .collect();
+    assert_eq!(reached, vec![6, 4, 1]);
 }

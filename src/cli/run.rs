@@ -32,9 +32,19 @@ pub struct Args {
     /// Worker threads / partitions (results never depend on it).
     #[arg(long, default_value_t = default_partitions())]
     partitions: usize,
+    /// Rows whose time is missing or unreadable: fail (the default), or skip them and report
+    /// how many were skipped.
+    #[arg(long, value_enum, default_value_t = BadRows::Fail)]
+    on_bad_rows: BadRows,
     /// How to print diagnostics.
     #[arg(long, value_enum, default_value_t = ErrorFormat::Human)]
     error_format: ErrorFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum BadRows {
+    Fail,
+    Skip,
 }
 
 fn default_partitions() -> usize {
@@ -70,6 +80,7 @@ pub fn run(args: Args) -> Result<ExitCode, String> {
     let options = RunOptions {
         files: data_files,
         target_partitions: args.partitions,
+        skip_bad_rows: args.on_bad_rows == BadRows::Skip,
     };
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(args.partitions.max(1))
@@ -90,6 +101,12 @@ pub fn run(args: Args) -> Result<ExitCode, String> {
             Ok(r) => results.extend(r),
             Err(d) => return fail(d, Some(f)),
         }
+    }
+    for r in results.iter().filter(|r| r.rows_skipped > 0) {
+        eprintln!(
+            "warning: skipped {} rows without a usable time for journey \"{}\" (--on-bad-rows skip)",
+            r.rows_skipped, r.journey
+        );
     }
     let bytes = match report::render(&results, args.format, 80) {
         Ok(b) => b,

@@ -10,7 +10,7 @@ use crate::syntax::ast::{CompareOp, CompareValue, Filter, FilterKind, Literal, R
 use datafusion::arrow::datatypes::{DataType, TimeUnit};
 use datafusion::common::ScalarValue;
 use datafusion::functions::expr_fn::{contains, ends_with, regexp_like, starts_with};
-use datafusion::logical_expr::{cast, lit, when, BinaryExpr, Expr, Operator};
+use datafusion::logical_expr::{cast, lit, when, BinaryExpr, Expr, Operator, TryCast};
 use datafusion::prelude::ident;
 
 impl Binding<'_> {
@@ -167,7 +167,16 @@ impl Binding<'_> {
         // Every form goes through plain integers, so the SQL shown by `journey explain` (where
         // TIMESTAMP means nanoseconds) computes exactly what the plan computes.
         let nanos = DataType::Timestamp(TimeUnit::Nanosecond, None);
-        let from_nanos = |e: Expr| cast(cast(e, nanos.clone()), DataType::Int64) / lit(1_000i64);
+        let lenient = self.lenient_time;
+        let from_nanos = |e: Expr| {
+            let ts = if lenient {
+                // Unreadable values become NULL, and are counted as skipped rows.
+                Expr::TryCast(TryCast::new(Box::new(e), nanos.clone()))
+            } else {
+                cast(e, nanos.clone())
+            };
+            cast(ts, DataType::Int64) / lit(1_000i64)
+        };
         Ok(match ty {
             // The stored value is the UTC instant in the column's unit, whatever its zone.
             DataType::Timestamp(unit, _) => {

@@ -24,8 +24,8 @@ use crate::diagnostics::Diagnostic;
 use crate::run::chain::Program;
 use crate::run::udaf::FunnelUdaf;
 use datafusion::arrow::datatypes::Schema;
-use datafusion::functions_aggregate::expr_fn::{count, count_distinct};
-use datafusion::logical_expr::{lit, Expr, LogicalPlan, LogicalPlanBuilder};
+use datafusion::functions_aggregate::expr_fn::{count_distinct, sum};
+use datafusion::logical_expr::{lit, when, Expr, LogicalPlan, LogicalPlanBuilder};
 use datafusion::prelude::col;
 
 /// What a journey needs of the data: the mapping and the table's schema.
@@ -34,13 +34,15 @@ pub struct Binding<'a> {
     pub schema: &'a Schema,
     /// Where the data came from, for messages ("journeys/data/sample.parquet").
     pub data_label: &'a str,
+    /// Read unreadable times as missing (`--on-bad-rows skip`) instead of failing.
+    pub lenient_time: bool,
 }
 
 pub struct Lowered {
     pub program: Program,
     /// Contact, reach (list of stage reach times) per contact with a stage-matching activity.
     pub funnel: LogicalPlan,
-    /// One row: contacts in scope, rows in scope.
+    /// One row: contacts in scope, rows in scope, rows without a usable time.
     pub scope: LogicalPlan,
     pub udaf: FunnelUdaf,
 }
@@ -59,6 +61,7 @@ pub fn lower(
     let (program, atoms) = atoms::compile(j)?;
     let contact = binding.column("contact", None)?;
     let time = binding.time_micros()?;
+    let time_for_scope = time.clone();
     let period = j.period.as_ref().map(|p| {
         time.clone()
             .gt_eq(lit(p.from))
@@ -104,20 +107,27 @@ pub fn lower(
         })
         .and_then(|b| b.build())
         .map_err(plan_err)?;
-    let scoped = match period {
-        Some(p) => LogicalPlanBuilder::from(scan).filter(p),
-        None => Ok(LogicalPlanBuilder::from(scan)),
+    // One pass counts the contacts and rows in scope, and the rows without a usable time
+    // (missing, or unreadable with --on-bad-rows skip), which no chain can place.
+    let has_time = time_for_scope.clone().is_not_null();
+    let in_scope = match period {
+        Some(p) => has_time.clone().and(p),
+        None => has_time.clone(),
     };
-    let scope = scoped
-        .and_then(|b| {
-            b.aggregate(
-                Vec::<Expr>::new(),
-                vec![
-                    count_distinct(contact).alias("contacts"),
-                    count(lit(1i64)).alias("rows"),
-                ],
-            )
-        })
+    let when_err = |e: datafusion::error::DataFusionError| plan_err(e);
+    let one_if = |c: Expr| when(c, lit(1i64)).otherwise(lit(0i64));
+    let rows_in = one_if(in_scope.clone()).map_err(when_err)?;
+    let bad = one_if(time_for_scope.is_null()).map_err(when_err)?;
+    let contact_in = when(in_scope, contact).end().map_err(when_err)?;
+    let scope = LogicalPlanBuilder::from(scan)
+        .aggregate(
+            Vec::<Expr>::new(),
+            vec![
+                count_distinct(contact_in).alias("contacts"),
+                sum(rows_in).alias("rows"),
+                sum(bad).alias("bad_rows"),
+            ],
+        )
         .and_then(|b| b.build())
         .map_err(plan_err)?;
     Ok(Lowered {

@@ -97,6 +97,9 @@ pub fn table(r: &JourneyResult, width: u16) -> String {
     if let Some(w) = r.window_seconds {
         facts.push(format!("window {}", span_text(w)));
     }
+    if r.rows_skipped > 0 {
+        facts.push(format!("{} rows skipped", thousands(r.rows_skipped)));
+    }
     if let Some(p) = &r.period {
         facts.push(format!("period {} .. {}", p.from, p.to));
     }

@@ -25,6 +25,8 @@ pub struct RunOptions {
     pub files: Vec<PathBuf>,
     /// DataFusion target partitions (threads); results never depend on it.
     pub target_partitions: usize,
+    /// Leave out rows without a usable time (counted in `rows_skipped`) instead of failing.
+    pub skip_bad_rows: bool,
 }
 
 /// A journey with where it came from.
@@ -54,6 +56,7 @@ pub async fn plan(
     label: &str,
     config: &Config,
     j: &hir::Journey,
+    skip_bad_rows: bool,
 ) -> Result<Lowered, Diagnostic> {
     let df = ctx
         .table(data::TABLE)
@@ -64,6 +67,7 @@ pub async fn plan(
         config,
         schema: &schema,
         data_label: label,
+        lenient_time: skip_bad_rows,
     };
     lower::lower(j, &binding, df.logical_plan().clone())
 }
@@ -76,7 +80,7 @@ pub async fn run(
     let (ctx, label) = open(options).await?;
     let mut out = Vec::new();
     for s in sources {
-        let lowered = plan(&ctx, &label, config, s.journey).await?;
+        let lowered = plan(&ctx, &label, config, s.journey, options.skip_bad_rows).await?;
         out.push(execute(&ctx, &label, options, config, s, &lowered).await?);
     }
     Ok(out)
@@ -130,10 +134,28 @@ async fn execute(
         scope
             .first()
             .and_then(|b| b.column_by_name(name))
-            .map(|c| c.as_primitive::<Int64Type>().value(0).max(0) as u64)
+            .and_then(|c| {
+                datafusion::arrow::compute::cast(c, &datafusion::arrow::datatypes::DataType::Int64)
+                    .ok()
+            })
+            .map(|c| {
+                let a = c.as_primitive::<Int64Type>();
+                if a.is_null(0) {
+                    0
+                } else {
+                    a.value(0).max(0) as u64
+                }
+            })
             .unwrap_or(0)
     };
-    let (contacts, rows) = (count("contacts"), count("rows"));
+    let (contacts, rows, bad) = (count("contacts"), count("rows"), count("bad_rows"));
+    if bad > 0 && !options.skip_bad_rows {
+        return Err(Diagnostic::new(
+            "J5002",
+            format!("{bad} rows have no usable time in column `{}` ({label})", config.columns.time),
+        )
+        .help("fix the export, or pass --on-bad-rows skip to leave those rows out (they are counted in the result)"));
+    }
     if rows == 0 && j.period.is_none() {
         return Err(
             Diagnostic::new("J4003", format!("the data has no rows ({label})"))
@@ -160,6 +182,7 @@ async fn execute(
         order: format!("{:?}", j.order).to_lowercase(),
         contacts_in_scope: contacts,
         rows_in_scope: rows,
+        rows_skipped: bad,
         stages,
     })
 }

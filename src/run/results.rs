@@ -16,6 +16,8 @@ pub struct JourneyResult {
     pub order: String,
     pub contacts_in_scope: u64,
     pub rows_in_scope: u64,
+    /// Rows left out for having no usable time (only with `--on-bad-rows skip`).
+    pub rows_skipped: u64,
     pub stages: Vec<StageResult>,
 }
 
