@@ -1,6 +1,7 @@
 //! Activity data in: a Parquet, CSV, NDJSON or Arrow IPC file, a folder of them, or a glob,
 //! registered as one DataFusion table.
 
+use super::one_line as first_line;
 use crate::diagnostics::Diagnostic;
 use datafusion::datasource::file_format::options::{ArrowReadOptions, ReadOptions};
 use datafusion::datasource::listing::{ListingTable, ListingTableConfig, ListingTableUrl};
@@ -249,15 +250,6 @@ fn check_parquet_footer(path: &Path) -> Result<(), Diagnostic> {
         ));
     }
     Ok(())
-}
-
-/// An error's text on one line (readers put details on later lines).
-fn first_line(s: &str) -> String {
-    s.lines()
-        .map(str::trim)
-        .filter(|l| !l.is_empty())
-        .collect::<Vec<_>>()
-        .join(": ")
 }
 
 /// "journeys/data/sample.parquet" or "3 files in exports/".

@@ -199,18 +199,18 @@ pub fn execution_error(e: DataFusionError, label: &str, config: &Config) -> Diag
         )
         .help(format!(
             "times must be ISO-8601 (2025-09-01T10:30:00Z), timestamps or epoch numbers; the reader said: {}",
-            first_line(&text)
+            one_line(&text)
         ));
     }
     Diagnostic::new(
         "J5001",
-        format!("cannot read the data ({label}): {}", first_line(&text)),
+        format!("cannot read the data ({label}): {}", one_line(&text)),
     )
     .help("check that the files are complete and of the format their extension says")
 }
 
 /// An error's text on one line (readers put details on later lines).
-fn first_line(s: &str) -> String {
+pub(crate) fn one_line(s: &str) -> String {
     s.lines()
         .map(str::trim)
         .filter(|l| !l.is_empty())

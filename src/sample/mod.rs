@@ -157,6 +157,22 @@ impl Gen {
         });
     }
 
+    /// A contract signed in a branch or online.
+    fn signed(&mut self, contact: i64, time: i64) {
+        let channel = if self.rng.chance(0.5) {
+            "branch"
+        } else {
+            "online"
+        };
+        self.out.push(Activity {
+            contact,
+            time,
+            kind: "contract-signed",
+            channel: Some(channel),
+            ..Default::default()
+        });
+    }
+
     /// One contact of the campaign: each step taken by a decreasing share, mostly in order.
     fn campaign(&mut self, c: i64) {
         let r = &mut self.rng;
@@ -210,18 +226,7 @@ impl Gen {
         self.form(c, t, "small-business-loan");
         if self.rng.chance(0.5) {
             let u = t + self.rng.delay(200.0);
-            let channel = if self.rng.chance(0.5) {
-                "branch"
-            } else {
-                "online"
-            };
-            self.out.push(Activity {
-                contact: c,
-                time: u,
-                kind: "contract-signed",
-                channel: Some(channel),
-                ..Default::default()
-            });
+            self.signed(c, u);
         }
     }
 
@@ -281,18 +286,7 @@ impl Gen {
         self.form(c, t, "small-business-loan");
         if self.rng.chance(0.5) {
             t += self.rng.delay(150.0);
-            let channel = if self.rng.chance(0.5) {
-                "branch"
-            } else {
-                "online"
-            };
-            self.out.push(Activity {
-                contact: c,
-                time: t,
-                kind: "contract-signed",
-                channel: Some(channel),
-                ..Default::default()
-            });
+            self.signed(c, t);
         }
     }
 

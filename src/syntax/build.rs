@@ -18,6 +18,14 @@ pub struct Builder {
 
 type P<'i> = Pair<'i, R>;
 
+struct Block {
+    name: Spanned<String>,
+    items: Vec<Item>,
+    span: Span,
+    keyword: Span,
+    close_brace: Span,
+}
+
 impl Builder {
     pub fn new(offset: usize) -> Self {
         Builder {
@@ -41,32 +49,32 @@ impl Builder {
     }
 
     fn journey(&mut self, p: P) -> Journey {
-        let span = self.span(&p);
-        let mut inner = p.into_inner();
-        let keyword = self.span(&inner.next().expect("kw_journey"));
-        let name = self.name(inner.next().expect("name"));
-        let mut items = Vec::new();
-        let mut close_brace = span;
-        for c in inner {
-            match c.as_rule() {
-                R::lbrace => {}
-                R::rbrace => close_brace = self.span(&c),
-                _ => items.push(self.item(c)),
-            }
-        }
+        let b = self.block(p);
         Journey {
-            name,
-            items,
-            span,
-            keyword,
-            close_brace,
+            name: b.name,
+            items: b.items,
+            span: b.span,
+            keyword: b.keyword,
+            close_brace: b.close_brace,
         }
     }
 
     fn stage(&mut self, p: P) -> Stage {
+        let b = self.block(p);
+        Stage {
+            name: b.name,
+            items: b.items,
+            span: b.span,
+            keyword: b.keyword,
+            close_brace: b.close_brace,
+        }
+    }
+
+    /// `keyword "name" { item* }`, the shape of journeys and stages.
+    fn block(&mut self, p: P) -> Block {
         let span = self.span(&p);
         let mut inner = p.into_inner();
-        let keyword = self.span(&inner.next().expect("kw_stage"));
+        let keyword = self.span(&inner.next().expect("keyword"));
         let name = self.name(inner.next().expect("name"));
         let mut items = Vec::new();
         let mut close_brace = span;
@@ -77,7 +85,7 @@ impl Builder {
                 _ => items.push(self.item(c)),
             }
         }
-        Stage {
+        Block {
             name,
             items,
             span,

@@ -93,12 +93,13 @@ pub fn scan(source: &str) -> Scan {
     }
 }
 
-/// Depth of unclosed `{` at `offset`, counting from `from` (strings and comments skipped).
-pub fn brace_depth(source: &str, from: usize, offset: usize) -> usize {
+/// Positions and bytes of the `{` and `}` in `from..to`, outside strings and comments.
+fn braces(source: &str, from: usize, to: usize) -> Vec<(usize, u8)> {
     let bytes = source.as_bytes();
-    let mut depth: usize = 0;
+    let to = to.min(bytes.len());
+    let mut out = Vec::new();
     let mut i = from;
-    while i < offset.min(bytes.len()) {
+    while i < to {
         match bytes[i] {
             b'#' => {
                 i = source[i..]
@@ -113,57 +114,49 @@ pub fn brace_depth(source: &str, from: usize, offset: usize) -> usize {
                     i += if bytes[i] == b'\\' { 2 } else { 1 };
                 }
             }
-            b'{' => depth += 1,
-            b'}' => depth = depth.saturating_sub(1),
+            b @ (b'{' | b'}') => out.push((i, b)),
             _ => {}
         }
         i += 1;
     }
-    depth
+    out
+}
+
+/// Depth of unclosed `{` at `offset`, counting from `from` (strings and comments skipped).
+pub fn brace_depth(source: &str, from: usize, offset: usize) -> usize {
+    braces(source, from, offset)
+        .iter()
+        .fold(0usize, |depth, &(_, b)| {
+            if b == b'{' {
+                depth + 1
+            } else {
+                depth.saturating_sub(1)
+            }
+        })
 }
 
 /// The `{` most likely left unclosed when the file ends inside a block: the first one whose
 /// matching `}` sits at a different indentation (the `}` meant for an outer block), else the
 /// innermost one still open.
 pub fn unclosed_brace(source: &str, from: usize) -> Option<usize> {
-    let bytes = source.as_bytes();
     let indent_at = |offset: usize| {
         let line_start = source[..offset].rfind('\n').map(|i| i + 1).unwrap_or(0);
         source[line_start..].len() - source[line_start..].trim_start_matches([' ', '\t']).len()
     };
     let mut open: Vec<usize> = Vec::new();
     let mut suspect = None;
-    let mut i = from;
-    while i < bytes.len() {
-        match bytes[i] {
-            b'#' => {
-                i = source[i..]
-                    .find('\n')
-                    .map(|n| i + n)
-                    .unwrap_or(source.len());
-                continue;
+    for (i, b) in braces(source, from, source.len()) {
+        if b == b'{' {
+            open.push(i);
+        } else if let Some(o) = open.pop() {
+            let own_line = source[..i]
+                .rsplit('\n')
+                .next()
+                .is_some_and(|l| l.trim().is_empty());
+            if suspect.is_none() && own_line && indent_at(o) != indent_at(i) {
+                suspect = Some(o);
             }
-            b'"' => {
-                i += 1;
-                while i < bytes.len() && bytes[i] != b'"' && bytes[i] != b'\n' {
-                    i += if bytes[i] == b'\\' { 2 } else { 1 };
-                }
-            }
-            b'{' => open.push(i),
-            b'}' => {
-                if let Some(o) = open.pop() {
-                    let own_line = source[..i]
-                        .rsplit('\n')
-                        .next()
-                        .is_some_and(|l| l.trim().is_empty());
-                    if suspect.is_none() && own_line && indent_at(o) != indent_at(i) {
-                        suspect = Some(o);
-                    }
-                }
-            }
-            _ => {}
         }
-        i += 1;
     }
     suspect.or(open.pop())
 }
