@@ -327,3 +327,48 @@ fn parquet_output_round_trips_and_is_written_atomically() {
         .collect();
     assert_eq!(reached, vec![6, 4, 1]);
 }
+
+#[test]
+fn contact_lists_agree_with_the_funnel() {
+    let (text, j) = journey("visit.journey");
+    let options = RunOptions {
+        files: vec![data("visits.csv")],
+        target_partitions: 2,
+        skip_bad_rows: false,
+    };
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let result = rt
+        .block_on(run::run(
+            &options,
+            &Config::default(),
+            &[Source {
+                journey: &j,
+                text: &text,
+            }],
+        ))
+        .unwrap()
+        .remove(0);
+    let all = rt
+        .block_on(run::contact_reaches(&options, &Config::default(), &j))
+        .unwrap();
+    use journey::report::contacts::select;
+    for s in &result.stages {
+        let reached = select(all.clone(), s.number, false);
+        assert_eq!(reached.len() as u64, s.reached, "stage {}", s.number);
+        if let Some(d) = s.dropped {
+            assert_eq!(
+                select(all.clone(), s.number, true).len() as u64,
+                d,
+                "dropped after {}",
+                s.number
+            );
+        }
+    }
+    let ids: Vec<&str> = select(all, 2, true)
+        .iter()
+        .map(|(c, _)| c.as_str())
+        .collect::<Vec<_>>()
+        .leak()
+        .to_vec();
+    assert_eq!(ids, vec!["2", "5", "6"]);
+}

@@ -2,6 +2,7 @@
 //! the library's pipeline stages.
 
 mod check;
+mod contacts;
 mod explain;
 mod explain_error;
 pub mod files;
@@ -32,6 +33,7 @@ enum Command {
     Fmt(fmt::Args),
     Run(run::Args),
     Explain(explain::Args),
+    Contacts(contacts::Args),
     Sample(sample::Args),
     ExplainError(explain_error::Args),
 }
@@ -43,6 +45,7 @@ pub fn main() -> ExitCode {
         Command::Fmt(a) => fmt::run(a),
         Command::Run(a) => run::run(a),
         Command::Explain(a) => explain::run(a),
+        Command::Contacts(a) => contacts::run(a),
         Command::Sample(a) => sample::run(a),
         Command::ExplainError(a) => explain_error::run(a),
     };

@@ -1,5 +1,6 @@
 //! Stage 5: funnel results → a terminal table, JSON, CSV or Parquet.
 
+pub mod contacts;
 mod table;
 
 use crate::diagnostics::Diagnostic;

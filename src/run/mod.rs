@@ -129,6 +129,42 @@ async fn execute(
     lowered: &Lowered,
 ) -> Result<JourneyResult, Diagnostic> {
     let j = s.journey;
+    let (contacts, rows, bad) = scope_counts(ctx, label, options, config, j, lowered).await?;
+    let funnel = collect(ctx, &lowered.funnel, label, config).await?;
+    let reaches = reaches(&funnel);
+    let stages = results::stage_metrics(j, contacts, reaches.iter().map(|r| r.as_slice()));
+    Ok(JourneyResult {
+        journey: j.name.clone(),
+        source_sha256: sha256_hex(s.text.as_bytes()),
+        data: options
+            .files
+            .iter()
+            .map(|f| f.display().to_string())
+            .collect(),
+        computed_at: computed_at(),
+        period: j.period.map(|p| PeriodOut {
+            from: rfc3339(p.from),
+            to: rfc3339(p.to),
+        }),
+        window_seconds: j.window.as_ref().map(|w| w.node as f64 / 1e6),
+        order: format!("{:?}", j.order).to_lowercase(),
+        contacts_in_scope: contacts,
+        rows_in_scope: rows,
+        rows_skipped: bad,
+        stages,
+    })
+}
+
+/// Contacts in scope, rows in scope and rows without a usable time; fails on the last unless
+/// `--on-bad-rows skip`, and on an empty dataset.
+async fn scope_counts(
+    ctx: &SessionContext,
+    label: &str,
+    options: &RunOptions,
+    config: &Config,
+    j: &hir::Journey,
+    lowered: &Lowered,
+) -> Result<(u64, u64, u64), Diagnostic> {
     let scope = collect(ctx, &lowered.scope, label, config).await?;
     let count = |name: &str| -> u64 {
         scope
@@ -162,29 +198,46 @@ async fn execute(
                 .help("point --data at a non-empty export"),
         );
     }
-    let funnel = collect(ctx, &lowered.funnel, label, config).await?;
-    let reaches = reaches(&funnel);
-    let stages = results::stage_metrics(j, contacts, reaches.iter().map(|r| r.as_slice()));
-    Ok(JourneyResult {
-        journey: j.name.clone(),
-        source_sha256: sha256_hex(s.text.as_bytes()),
-        data: options
-            .files
-            .iter()
-            .map(|f| f.display().to_string())
-            .collect(),
-        computed_at: computed_at(),
-        period: j.period.map(|p| PeriodOut {
-            from: rfc3339(p.from),
-            to: rfc3339(p.to),
-        }),
-        window_seconds: j.window.as_ref().map(|w| w.node as f64 / 1e6),
-        order: format!("{:?}", j.order).to_lowercase(),
-        contacts_in_scope: contacts,
-        rows_in_scope: rows,
-        rows_skipped: bad,
-        stages,
-    })
+    Ok((contacts, rows, bad))
+}
+
+/// Each contact with a stage-matching activity, as text, with its reach times; sorted by contact
+/// (numerically when every id is a number).
+pub async fn contact_reaches(
+    options: &RunOptions,
+    config: &Config,
+    j: &hir::Journey,
+) -> Result<Vec<(String, Vec<i64>)>, Diagnostic> {
+    let (ctx, label) = open(options).await?;
+    let lowered = plan(&ctx, &label, config, j, options.skip_bad_rows).await?;
+    scope_counts(&ctx, &label, options, config, j, &lowered).await?;
+    let funnel = collect(&ctx, &lowered.funnel, &label, config).await?;
+    let mut out = Vec::new();
+    for b in &funnel {
+        let (Some(contact), Some(_)) = (
+            b.column_by_name(lower::CONTACT),
+            b.column_by_name(lower::REACH),
+        ) else {
+            continue;
+        };
+        let text = datafusion::arrow::compute::cast(
+            contact,
+            &datafusion::arrow::datatypes::DataType::Utf8,
+        )
+        .map_err(|e| Diagnostic::new("J5001", format!("cannot read contact ids: {e}")))?;
+        let text = text.as_string::<i32>();
+        let reach = reaches(std::slice::from_ref(b));
+        for (i, r) in reach.into_iter().enumerate() {
+            out.push((text.value(i).to_string(), r));
+        }
+    }
+    let numeric = out.iter().all(|(c, _)| c.parse::<i64>().is_ok());
+    if numeric {
+        out.sort_by_key(|(c, _)| c.parse::<i64>().unwrap_or(0));
+    } else {
+        out.sort();
+    }
+    Ok(out)
 }
 
 /// Turn an execution error into a coded diagnostic naming the data and the fix.

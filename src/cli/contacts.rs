@@ -1,0 +1,115 @@
+//! `journey contacts`: the contacts that reached a stage, or dropped off after it.
+
+use super::journeys;
+use crate::config::Config;
+use crate::diagnostics::render::ErrorFormat;
+use crate::diagnostics::Diagnostic;
+use crate::report::{contacts, Format};
+use crate::run::{self, RunOptions};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// List the contacts that reached a stage (or dropped off after it), with their reach times.
+#[derive(clap::Args)]
+#[command(
+    after_help = "Examples:\n  journey contacts journeys/small-business-loan.journey --stage 6\n  journey contacts loan.journey --stage 2 --dropped --format json --output follow-up.json\n\nA contact dropped off after stage N when it reached N and not N+1. The list is sorted by\ncontact; the columns are the contact, its depth and the time it reached each stage (UTC)."
+)]
+pub struct Args {
+    /// A journey file.
+    journey: PathBuf,
+    /// The stage, by number (1 is the first).
+    #[arg(long)]
+    stage: usize,
+    /// Only the contacts that reached the stage and not the next one.
+    #[arg(long)]
+    dropped: bool,
+    /// Which journey of the file (needed when it holds several).
+    #[arg(long = "journey", value_name = "NAME")]
+    name: Option<String>,
+    #[arg(long)]
+    data: Option<String>,
+    #[arg(long)]
+    config: Option<PathBuf>,
+    #[arg(long, value_enum, default_value_t = Format::Csv)]
+    format: Format,
+    #[arg(long, short)]
+    output: Option<PathBuf>,
+}
+
+pub fn run(args: Args) -> Result<ExitCode, String> {
+    let format = ErrorFormat::Human;
+    let Some(files) = journeys::load(std::slice::from_ref(&args.journey), format)? else {
+        return Ok(ExitCode::FAILURE);
+    };
+    let f = &files[0];
+    let fail = |d: Diagnostic| {
+        journeys::report(&d, Some(f), format);
+        Ok(ExitCode::FAILURE)
+    };
+    let j = match (&args.name, f.journeys.as_slice()) {
+        (None, [one]) => one,
+        (None, _) => {
+            return Err("the file holds several journeys: choose one with --journey NAME".into())
+        }
+        (Some(n), all) => match all.iter().find(|j| &j.name == n) {
+            Some(j) => j,
+            None => return Err(format!("no journey named \"{n}\" in {}", f.path.display())),
+        },
+    };
+    let last = j.stages.len();
+    if args.stage == 0 || args.stage > last {
+        return Err(format!("--stage must be between 1 and {last}"));
+    }
+    if args.dropped && args.stage == last {
+        return Err(format!(
+            "stage {last} is the last: no contact drops off after it"
+        ));
+    }
+    if args.format == Format::Parquet && args.output.is_none() {
+        return Err("--format parquet needs --output FILE".into());
+    }
+    let (config, _) = match Config::find(args.config.as_deref(), &f.path) {
+        Ok(c) => c,
+        Err(d) => return fail(d),
+    };
+    let data = match journeys::data_path(args.data.as_deref(), &f.path)
+        .and_then(|d| run::data::files(&d))
+    {
+        Ok(d) => d,
+        Err(d) => return fail(d),
+    };
+    let options = RunOptions {
+        files: data,
+        target_partitions: std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(1),
+        skip_bad_rows: false,
+    };
+    let runtime =
+        tokio::runtime::Runtime::new().map_err(|e| format!("cannot start the runtime: {e}"))?;
+    let all = match super::guard(|| runtime.block_on(run::contact_reaches(&options, &config, j))) {
+        Ok(a) => a,
+        Err(d) => return fail(d),
+    };
+    let list = contacts::select(all, args.stage, args.dropped);
+    let names: Vec<String> = j.stages.iter().map(|s| s.name.clone()).collect();
+    let bytes = match contacts::render(&list, &names, args.format) {
+        Ok(b) => b,
+        Err(d) => return fail(d),
+    };
+    match &args.output {
+        Some(path) => {
+            if let Err(e) = super::files::write_atomic(path, &bytes) {
+                return fail(
+                    Diagnostic::new("J5003", e).help("write to an existing, writable folder"),
+                );
+            }
+            eprintln!("wrote {} contacts to {}", list.len(), path.display());
+        }
+        None => {
+            use std::io::Write;
+            let _ = std::io::stdout().write_all(&bytes);
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,122 @@
+//! Contact lists: the contacts that reached a stage (or dropped off after it), with the reach
+//! time of every stage they reached — the list a marketer exports to act on.
+
+use super::Format;
+use crate::diagnostics::Diagnostic;
+use crate::run::rfc3339;
+use datafusion::arrow::array::{
+    ArrayRef, RecordBatch, StringArray, TimestampMicrosecondArray, UInt32Array,
+};
+use datafusion::arrow::datatypes::{DataType, Field, Schema, TimeUnit};
+use std::sync::Arc;
+
+/// One contact of a list: its id and reach times (stage 1 first).
+pub type Entry = (String, Vec<i64>);
+
+/// The contacts of `all` that reached `stage` (1-based); with `dropped`, only those that did
+/// not reach the next stage.
+pub fn select(all: Vec<Entry>, stage: usize, dropped: bool) -> Vec<Entry> {
+    all.into_iter()
+        .filter(|(_, r)| r.len() >= stage && (!dropped || r.len() == stage))
+        .collect()
+}
+
+/// Render a list with one reach-time column per stage up to `stages`.
+pub fn render(
+    list: &[Entry],
+    stage_names: &[String],
+    format: Format,
+) -> Result<Vec<u8>, Diagnostic> {
+    let stages = list
+        .iter()
+        .map(|(_, r)| r.len())
+        .max()
+        .unwrap_or(0)
+        .min(stage_names.len());
+    let column = |k: usize| format!("stage_{}_at", k + 1);
+    Ok(match format {
+        Format::Csv | Format::Table => {
+            let mut out = String::from("contact,depth");
+            for k in 0..stages {
+                out.push(',');
+                out.push_str(&column(k));
+            }
+            out.push('\n');
+            for (c, r) in list {
+                out.push_str(&csv_field(c));
+                out.push_str(&format!(",{}", r.len()));
+                for k in 0..stages {
+                    out.push(',');
+                    if let Some(t) = r.get(k) {
+                        out.push_str(&rfc3339(*t));
+                    }
+                }
+                out.push('\n');
+            }
+            out.into_bytes()
+        }
+        Format::Json => {
+            let rows: Vec<serde_json::Value> = list
+                .iter()
+                .map(|(c, r)| {
+                    let reached: Vec<serde_json::Value> = r
+                        .iter()
+                        .take(stages)
+                        .enumerate()
+                        .map(|(k, t)| serde_json::json!({"stage": k + 1, "name": stage_names[k], "at": rfc3339(*t)}))
+                        .collect();
+                    serde_json::json!({"contact": c, "depth": r.len(), "reached": reached})
+                })
+                .collect();
+            let mut text = serde_json::to_string_pretty(&rows)
+                .map_err(|e| Diagnostic::new("J5003", format!("cannot encode the list: {e}")))?;
+            text.push('\n');
+            text.into_bytes()
+        }
+        Format::Parquet => parquet(list, stages)?,
+    })
+}
+
+fn csv_field(s: &str) -> String {
+    if s.contains([',', '"', '\n']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_string()
+    }
+}
+
+fn parquet(list: &[Entry], stages: usize) -> Result<Vec<u8>, Diagnostic> {
+    let err =
+        |e: String| Diagnostic::new("J5003", format!("cannot encode the list as Parquet: {e}"));
+    let mut fields = vec![
+        Field::new("contact", DataType::Utf8, false),
+        Field::new("depth", DataType::UInt32, false),
+    ];
+    let mut columns: Vec<ArrayRef> = vec![
+        Arc::new(StringArray::from_iter_values(
+            list.iter().map(|(c, _)| c.as_str()),
+        )),
+        Arc::new(UInt32Array::from_iter_values(
+            list.iter().map(|(_, r)| r.len() as u32),
+        )),
+    ];
+    for k in 0..stages {
+        fields.push(Field::new(
+            format!("stage_{}_at", k + 1),
+            DataType::Timestamp(TimeUnit::Microsecond, Some("UTC".into())),
+            true,
+        ));
+        columns.push(Arc::new(
+            TimestampMicrosecondArray::from_iter(list.iter().map(|(_, r)| r.get(k).copied()))
+                .with_timezone("UTC"),
+        ));
+    }
+    let batch = RecordBatch::try_new(Arc::new(Schema::new(fields)), columns)
+        .map_err(|e| err(e.to_string()))?;
+    let mut buf = Vec::new();
+    let mut w = datafusion::parquet::arrow::ArrowWriter::try_new(&mut buf, batch.schema(), None)
+        .map_err(|e| err(e.to_string()))?;
+    w.write(&batch).map_err(|e| err(e.to_string()))?;
+    w.close().map_err(|e| err(e.to_string()))?;
+    Ok(buf)
+}
