@@ -364,11 +364,7 @@ fn contact_lists_agree_with_the_funnel() {
             );
         }
     }
-    let ids: Vec<&str> = select(all, 2, true)
-        .iter()
-        .map(|(c, _)| c.as_str())
-        .collect::<Vec<_>>()
-        .leak()
-        .to_vec();
+    let dropped = select(all, 2, true);
+    let ids: Vec<&str> = dropped.iter().map(|(c, _)| c.as_str()).collect();
     assert_eq!(ids, vec!["2", "5", "6"]);
 }
