@@ -108,8 +108,18 @@ pub fn table(r: &JourneyResult, width: u16) -> String {
         .map(|l| l.trim_end().to_string())
         .collect::<Vec<_>>()
         .join("\n");
+    let segments = if r.segments.is_empty() {
+        String::new()
+    } else {
+        let parts: Vec<String> = r
+            .segments
+            .iter()
+            .map(|s| format!("{} {}", s.segment, thousands(s.contacts)))
+            .collect();
+        format!("\nFurthest segment reached: {}.", parts.join(", "))
+    };
     format!(
-        "{}\n{}\n\n{table}\n\nConv.: share of the previous stage (stage 1: of contacts in scope).\nMedian: time from the previous stage.\n",
+        "{}\n{}\n\n{table}\n{segments}\nConv.: share of the previous stage (stage 1: of contacts in scope).\nMedian: time from the previous stage.\n",
         r.journey,
         facts.join(" · ")
     )

@@ -133,6 +133,7 @@ async fn execute(
     let funnel = collect(ctx, &lowered.funnel, label, config).await?;
     let reaches = reaches(&funnel);
     let stages = results::stage_metrics(j, contacts, reaches.iter().map(|r| r.as_slice()));
+    let segments = results::segment_counts(j, reaches.iter().map(|r| r.len()));
     Ok(JourneyResult {
         journey: j.name.clone(),
         source_sha256: sha256_hex(s.text.as_bytes()),
@@ -152,6 +153,7 @@ async fn execute(
         rows_in_scope: rows,
         rows_skipped: bad,
         stages,
+        segments,
     })
 }
 

@@ -19,6 +19,14 @@ pub struct JourneyResult {
     /// Rows left out for having no usable time (only with `--on-bad-rows skip`).
     pub rows_skipped: u64,
     pub stages: Vec<StageResult>,
+    /// Per segment label, the contacts whose furthest labelled stage carries it.
+    pub segments: Vec<SegmentCount>,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct SegmentCount {
+    pub segment: String,
+    pub contacts: u64,
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -63,6 +71,48 @@ pub struct Durations {
     pub median_seconds: f64,
     pub p90_seconds: f64,
     pub mean_seconds: f64,
+    /// Contacts per duration bucket, in [`HISTOGRAM_BUCKETS`] order.
+    pub histogram: Vec<Bucket>,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Bucket {
+    /// Inclusive lower bound, seconds.
+    pub from_seconds: u64,
+    /// Exclusive upper bound, seconds; null for the last bucket.
+    pub to_seconds: Option<u64>,
+    pub contacts: u64,
+}
+
+/// Bucket bounds in seconds: under a minute, 10 minutes, an hour, 6 hours, a day, 3 days, a
+/// week, two weeks, 30 days, and longer.
+pub const HISTOGRAM_BUCKETS: [u64; 9] = [
+    60, 600, 3600, 21_600, 86_400, 259_200, 604_800, 1_209_600, 2_592_000,
+];
+
+fn histogram(sorted_micros: &[i64]) -> Vec<Bucket> {
+    let mut out = Vec::new();
+    let mut from = 0u64;
+    for to in HISTOGRAM_BUCKETS
+        .iter()
+        .map(Some)
+        .chain(std::iter::once(None))
+    {
+        let (lo, hi) = (from as i64 * 1_000_000, to.map(|t| *t as i64 * 1_000_000));
+        let contacts = sorted_micros
+            .iter()
+            .filter(|&&v| v >= lo && hi.is_none_or(|h| v < h))
+            .count() as u64;
+        out.push(Bucket {
+            from_seconds: from,
+            to_seconds: to.copied(),
+            contacts,
+        });
+        if let Some(t) = to {
+            from = *t;
+        }
+    }
+    out
 }
 
 /// Nearest-rank percentile `p` (0 < p <= 1) of sorted values: the value at rank ⌈p·n⌉.
@@ -84,6 +134,7 @@ fn durations(mut micros: Vec<i64>) -> Option<Durations> {
         median_seconds: secs(nearest_rank(&micros, 0.5)),
         p90_seconds: secs(nearest_rank(&micros, 0.9)),
         mean_seconds: (sum as f64 / micros.len() as f64) / 1e6,
+        histogram: histogram(&micros),
     })
 }
 
@@ -139,4 +190,90 @@ pub fn stage_metrics<'a>(
             }
         })
         .collect()
+}
+
+/// Contacts per segment: a contact counts for the segment of the deepest labelled stage it
+/// reached (stages without a label do not change it). Segments in funnel order of first use.
+pub fn segment_counts(j: &hir::Journey, depths: impl Iterator<Item = usize>) -> Vec<SegmentCount> {
+    // For each depth, the label of the deepest labelled stage at or above it.
+    let mut label_at: Vec<Option<usize>> = Vec::with_capacity(j.stages.len() + 1);
+    let mut names: Vec<&'static str> = Vec::new();
+    let mut current = None;
+    label_at.push(None);
+    for s in &j.stages {
+        if let Some(seg) = s.segment {
+            let i = match names.iter().position(|n| *n == seg.name()) {
+                Some(i) => i,
+                None => {
+                    names.push(seg.name());
+                    names.len() - 1
+                }
+            };
+            current = Some(i);
+        }
+        label_at.push(current);
+    }
+    let mut counts = vec![0u64; names.len()];
+    for d in depths {
+        if let Some(Some(i)) = label_at.get(d.min(j.stages.len())) {
+            counts[*i] += 1;
+        }
+    }
+    names
+        .into_iter()
+        .zip(counts)
+        .map(|(n, c)| SegmentCount {
+            segment: n.to_string(),
+            contacts: c,
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nearest_rank_percentiles() {
+        let hours: Vec<i64> = [1, 2, 3, 10].iter().map(|h| h * 3_600_000_000).collect();
+        assert_eq!(nearest_rank(&hours, 0.5), 2 * 3_600_000_000);
+        assert_eq!(nearest_rank(&hours, 0.9), 10 * 3_600_000_000);
+        assert_eq!(nearest_rank(&[7], 0.9), 7);
+        let d = durations(hours).unwrap();
+        assert_eq!(d.mean_seconds, 4.0 * 3600.0);
+    }
+
+    #[test]
+    fn histogram_buckets_hold_every_duration_once() {
+        let s = 1_000_000i64;
+        let values = vec![0, 59 * s, 60 * s, 3599 * s, 3600 * s, 40 * 86_400 * s];
+        let h = histogram(&values);
+        assert_eq!(h.len(), HISTOGRAM_BUCKETS.len() + 1);
+        assert_eq!(
+            h.iter().map(|b| b.contacts).sum::<u64>(),
+            values.len() as u64
+        );
+        assert_eq!(
+            (h[0].from_seconds, h[0].to_seconds, h[0].contacts),
+            (0, Some(60), 2)
+        );
+        assert_eq!(h[1].contacts, 1, "60 s starts the second bucket");
+        assert_eq!(h[2].contacts, 1);
+        assert_eq!(h[3].contacts, 1, "an hour starts the fourth");
+        assert_eq!((h[9].to_seconds, h[9].contacts), (None, 1));
+    }
+
+    #[test]
+    fn furthest_segment() {
+        let src = "journey \"J\" {\n  stage \"A\" {\n    segment prospect\n    when registered\n  }\n  stage \"B\" { when opened email }\n  stage \"C\" {\n    segment lead\n    when submitted form \"f\"\n  }\n}\n";
+        let (_, checked) = crate::check::check_source(src);
+        let j = &checked.journeys[0];
+        let counts = segment_counts(j, [0, 1, 2, 2, 3].into_iter());
+        let pairs: Vec<(&str, u64)> = counts
+            .iter()
+            .map(|c| (c.segment.as_str(), c.contacts))
+            .collect();
+        // Depth 0 has no segment; depth 2 stays "prospect" (stage B has no label).
+        assert_eq!(pairs, vec![("prospect", 3), ("lead", 1)]);
+    }
 }
