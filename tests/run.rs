@@ -25,6 +25,7 @@ fn run_on(files: Vec<PathBuf>, partitions: usize) -> JourneyResult {
         files,
         target_partitions: partitions,
         skip_bad_rows: false,
+        trend: None,
     };
     let rt = tokio::runtime::Runtime::new().unwrap();
     let mut r = rt
@@ -132,6 +133,7 @@ fn the_printed_sql_gives_the_same_results_as_the_plan() {
             files: vec![data("visits.csv")],
             target_partitions: 2,
             skip_bad_rows: false,
+            trend: None,
         };
         let (ctx, label) = run::open(&options).await.unwrap();
         let lowered = run::plan(&ctx, &label, &Config::default(), &j, false)
@@ -186,6 +188,7 @@ fn run_text(journey_text: &str, csv: &str) -> JourneyResult {
         files: vec![f],
         target_partitions: 2,
         skip_bad_rows: false,
+        trend: None,
     };
     let rt = tokio::runtime::Runtime::new().unwrap();
     let mut r = rt
@@ -335,6 +338,7 @@ fn contact_lists_agree_with_the_funnel() {
         files: vec![data("visits.csv")],
         target_partitions: 2,
         skip_bad_rows: false,
+        trend: None,
     };
     let rt = tokio::runtime::Runtime::new().unwrap();
     let result = rt
@@ -367,4 +371,29 @@ fn contact_lists_agree_with_the_funnel() {
     let dropped = select(all, 2, true);
     let ids: Vec<&str> = dropped.iter().map(|(c, _)| c.as_str()).collect();
     assert_eq!(ids, vec!["2", "5", "6"]);
+}
+
+#[test]
+fn weekly_trend_buckets_by_the_chain_start() {
+    let text =
+        std::fs::read_to_string(support::root().join("tests/data/journeys/visit.journey")).unwrap();
+    let weekly = text.replace("  within 7 days\n", "  within 7 days\n  trend weekly\n");
+    let csv = std::fs::read_to_string(data("visits.csv")).unwrap();
+    let r = run_text(&weekly, &csv);
+    let t = r.trend.expect("a trend");
+    assert_eq!(t.unit, "weekly");
+    let rows: Vec<(&str, Vec<u64>)> = t
+        .buckets
+        .iter()
+        .map(|b| (b.start.as_str(), b.reached.clone()))
+        .collect();
+    // Chains start 1, 2, 2, 1, 10 and 5 September (contacts 1-6); weeks start on Monday 1 and 8.
+    assert_eq!(
+        rows,
+        vec![("2025-09-01", vec![5, 3, 1]), ("2025-09-08", vec![1, 1, 0])]
+    );
+    assert_eq!(
+        t.buckets[0].conversion,
+        vec![None, Some(3.0 / 5.0), Some(1.0 / 3.0)]
+    );
 }

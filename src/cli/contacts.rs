@@ -84,6 +84,7 @@ pub fn run(args: Args) -> Result<ExitCode, String> {
             .map(|n| n.get())
             .unwrap_or(1),
         skip_bad_rows: false,
+        trend: None,
     };
     let runtime =
         tokio::runtime::Runtime::new().map_err(|e| format!("cannot start the runtime: {e}"))?;

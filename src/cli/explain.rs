@@ -49,6 +49,7 @@ pub fn run(args: Args) -> Result<ExitCode, String> {
         files: data,
         target_partitions: 2,
         skip_bad_rows: false,
+        trend: None,
     };
     let runtime =
         tokio::runtime::Runtime::new().map_err(|e| format!("cannot start the runtime: {e}"))?;

@@ -32,6 +32,9 @@ pub struct Args {
     /// Worker threads / partitions (results never depend on it).
     #[arg(long, default_value_t = default_partitions())]
     partitions: usize,
+    /// The funnel per day, week or month of stage-1 time (overrides the journey's `trend`).
+    #[arg(long, value_enum)]
+    trend: Option<TrendArg>,
     /// Rows whose time is missing or unreadable: fail (the default), or skip them and report
     /// how many were skipped.
     #[arg(long, value_enum, default_value_t = BadRows::Fail)]
@@ -39,6 +42,13 @@ pub struct Args {
     /// How to print diagnostics.
     #[arg(long, value_enum, default_value_t = ErrorFormat::Human)]
     error_format: ErrorFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum TrendArg {
+    Daily,
+    Weekly,
+    Monthly,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -81,6 +91,11 @@ pub fn run(args: Args) -> Result<ExitCode, String> {
         files: data_files,
         target_partitions: args.partitions,
         skip_bad_rows: args.on_bad_rows == BadRows::Skip,
+        trend: args.trend.map(|t| match t {
+            TrendArg::Daily => crate::check::hir::Trend::Daily,
+            TrendArg::Weekly => crate::check::hir::Trend::Weekly,
+            TrendArg::Monthly => crate::check::hir::Trend::Monthly,
+        }),
     };
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(args.partitions.max(1))

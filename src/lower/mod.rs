@@ -159,9 +159,6 @@ fn supported(j: &hir::Journey) -> Result<(), Diagnostic> {
     if j.by.is_some() {
         missing.push("`by`".into());
     }
-    if j.trend.is_some() {
-        missing.push("`trend`".into());
-    }
     if missing.is_empty() {
         return Ok(());
     }

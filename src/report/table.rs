@@ -116,11 +116,64 @@ pub fn table(r: &JourneyResult, width: u16) -> String {
             .iter()
             .map(|s| format!("{} {}", s.segment, thousands(s.contacts)))
             .collect();
-        format!("\nFurthest segment reached: {}.", parts.join(", "))
+        format!("\nFurthest segment reached: {}.\n", parts.join(", "))
     };
+    let trend = r
+        .trend
+        .as_ref()
+        .map(|t| trend_table(t, width))
+        .unwrap_or_default();
     format!(
-        "{}\n{}\n\n{table}\n{segments}\nConv.: share of the previous stage (stage 1: of contacts in scope).\nMedian: time from the previous stage.\n",
+        "{}\n{}\n\n{table}\n{segments}{trend}\nConv.: share of the previous stage (stage 1: of contacts in scope).\nMedian: time from the previous stage.\n",
         r.journey,
         facts.join(" · ")
     )
+}
+
+/// Contacts reaching each stage, per period of stage-1 time.
+fn trend_table(t: &crate::run::results::TrendOut, width: u16) -> String {
+    let stages = t.buckets.first().map(|b| b.reached.len()).unwrap_or(0);
+    let mut table = Table::new();
+    let first = match t.unit.as_str() {
+        "daily" => "Day",
+        "weekly" => "Week of",
+        _ => "Month of",
+    };
+    let mut header = vec![first.to_string()];
+    header.extend((1..=stages).map(|k| format!("Stage {k}")));
+    table
+        .load_preset(presets::NOTHING)
+        .set_style(TableComponent::HeaderLines, '─')
+        .set_style(TableComponent::MiddleHeaderIntersections, '─')
+        .set_content_arrangement(ContentArrangement::Dynamic)
+        .set_width(width)
+        .set_header(header);
+    for b in &t.buckets {
+        let mut row = vec![b.start.clone()];
+        row.extend(b.reached.iter().map(|n| thousands(*n)));
+        table.add_row(row);
+    }
+    for (i, c) in table.column_iter_mut().enumerate() {
+        c.set_padding((0, 2));
+        if i > 0 {
+            c.set_cell_alignment(CellAlignment::Right);
+        }
+    }
+    let text = table
+        .lines()
+        .map(|l| l.trim_end().to_string())
+        .collect::<Vec<_>>()
+        .join("\n");
+    format!(
+        "\nContacts by the {} their chain started (UTC):\n\n{text}\n",
+        period_word(&t.unit)
+    )
+}
+
+fn period_word(unit: &str) -> &'static str {
+    match unit {
+        "daily" => "day",
+        "weekly" => "week",
+        _ => "month",
+    }
 }

@@ -27,6 +27,8 @@ pub struct RunOptions {
     pub target_partitions: usize,
     /// Leave out rows without a usable time (counted in `rows_skipped`) instead of failing.
     pub skip_bad_rows: bool,
+    /// A trend for every journey (`--trend`), else the journey's own `trend`.
+    pub trend: Option<hir::Trend>,
 }
 
 /// A journey with where it came from.
@@ -134,6 +136,10 @@ async fn execute(
     let reaches = reaches(&funnel);
     let stages = results::stage_metrics(j, contacts, reaches.iter().map(|r| r.as_slice()));
     let segments = results::segment_counts(j, reaches.iter().map(|r| r.len()));
+    let trend = options
+        .trend
+        .or(j.trend)
+        .map(|unit| results::trend(j.stages.len(), unit, reaches.iter().map(|r| r.as_slice())));
     Ok(JourneyResult {
         journey: j.name.clone(),
         source_sha256: sha256_hex(s.text.as_bytes()),
@@ -154,6 +160,7 @@ async fn execute(
         rows_skipped: bad,
         stages,
         segments,
+        trend,
     })
 }
 

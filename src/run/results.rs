@@ -21,6 +21,25 @@ pub struct JourneyResult {
     pub stages: Vec<StageResult>,
     /// Per segment label, the contacts whose furthest labelled stage carries it.
     pub segments: Vec<SegmentCount>,
+    /// The funnel per period of stage-1 time, when a trend is asked for.
+    pub trend: Option<TrendOut>,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct TrendOut {
+    /// daily, weekly (weeks start on Monday) or monthly; UTC.
+    pub unit: String,
+    pub buckets: Vec<TrendBucket>,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct TrendBucket {
+    /// First day of the period, YYYY-MM-DD.
+    pub start: String,
+    /// Contacts whose counted chain started in the period and reached each stage.
+    pub reached: Vec<u64>,
+    /// reached_k / reached_(k-1) within the period (null for stage 1 and on 0 / 0).
+    pub conversion: Vec<Option<f64>>,
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -275,5 +294,58 @@ mod tests {
             .collect();
         // Depth 0 has no segment; depth 2 stays "prospect" (stage B has no label).
         assert_eq!(pairs, vec![("prospect", 3), ("lead", 1)]);
+    }
+}
+
+/// The first day (UTC) of the trend period holding `micros`.
+pub fn trend_start(unit: hir::Trend, micros: i64) -> chrono::NaiveDate {
+    use chrono::Datelike;
+    let date = chrono::DateTime::from_timestamp_micros(micros)
+        .map(|d| d.date_naive())
+        .unwrap_or_default();
+    match unit {
+        hir::Trend::Daily => date,
+        hir::Trend::Weekly => {
+            date - chrono::Days::new(date.weekday().num_days_from_monday() as u64)
+        }
+        hir::Trend::Monthly => date.with_day(1).unwrap_or(date),
+    }
+}
+
+/// The funnel per period of stage-1 time: contacts are bucketed by the start of their counted
+/// chain (T_1), periods in time order, empty periods left out.
+pub fn trend<'a>(
+    stages: usize,
+    unit: hir::Trend,
+    reaches: impl Iterator<Item = &'a [i64]>,
+) -> TrendOut {
+    let mut buckets: std::collections::BTreeMap<chrono::NaiveDate, Vec<u64>> = Default::default();
+    for r in reaches {
+        let Some(&t1) = r.first() else { continue };
+        let counts = buckets
+            .entry(trend_start(unit, t1))
+            .or_insert_with(|| vec![0; stages]);
+        for c in counts.iter_mut().take(r.len().min(stages)) {
+            *c += 1;
+        }
+    }
+    TrendOut {
+        unit: format!("{unit:?}").to_lowercase(),
+        buckets: buckets
+            .into_iter()
+            .map(|(start, reached)| TrendBucket {
+                start: start.format("%Y-%m-%d").to_string(),
+                conversion: (0..reached.len())
+                    .map(|k| {
+                        if k == 0 {
+                            None
+                        } else {
+                            ratio(reached[k], reached[k - 1])
+                        }
+                    })
+                    .collect(),
+                reached,
+            })
+            .collect(),
     }
 }
