@@ -41,8 +41,9 @@ fn program(with_exclusions: bool) -> impl Strategy<Value = Program> {
         proptest::collection::vec((positive_cond(), proptest::option::of(0i64..6)), 1..5),
         proptest::option::of(0i64..12),
         proptest::collection::vec((atom_mask(), 0usize..4, 1usize..4), 0..3),
+        any::<bool>(),
     )
-        .prop_map(move |(stages, window, exclusions)| {
+        .prop_map(move |(stages, window, exclusions, ties_forbidden)| {
             let n = stages.len();
             let stages: Vec<StageProgram> = stages
                 .into_iter()
@@ -67,6 +68,7 @@ fn program(with_exclusions: bool) -> impl Strategy<Value = Program> {
                 stages,
                 window,
                 exclusions,
+                ties_forbidden,
             }
         })
 }
@@ -161,6 +163,7 @@ fn window_is_inclusive_to_the_microsecond() {
         stages: vec![stage(Cond::Match(1)), stage(Cond::Match(2))],
         window: Some(1_000_000),
         exclusions: vec![],
+        ties_forbidden: false,
     };
     let at = |t| {
         vec![
@@ -202,6 +205,7 @@ fn greedy_earliest_is_not_enough_with_stage_windows() {
         ],
         window: None,
         exclusions: vec![],
+        ties_forbidden: false,
     };
     let mut rows = vec![
         Row {
@@ -234,6 +238,7 @@ fn one_activity_fills_one_stage() {
         stages: vec![stage(Cond::Match(1)), stage(Cond::Match(1))],
         window: None,
         exclusions: vec![],
+        ties_forbidden: false,
     };
     assert_eq!(
         evaluate(
@@ -264,4 +269,33 @@ fn one_activity_fills_one_stage() {
         vec![5, 5],
         "equal times are allowed"
     );
+}
+
+#[test]
+fn ties_forbidden_needs_strictly_later_stages() {
+    let mut program = Program {
+        stages: vec![stage(Cond::Match(1)), stage(Cond::Match(2))],
+        window: None,
+        exclusions: vec![],
+        ties_forbidden: false,
+    };
+    let rows = vec![
+        Row {
+            time: 5,
+            tiebreak: 1,
+            mask: 1,
+        },
+        Row {
+            time: 5,
+            tiebreak: 2,
+            mask: 2,
+        },
+    ];
+    assert_eq!(
+        evaluate(&program, &mut rows.clone()).len(),
+        2,
+        "ties allowed by default"
+    );
+    program.ties_forbidden = true;
+    assert_eq!(evaluate(&program, &mut rows.clone()).len(), 1);
 }

@@ -20,6 +20,7 @@ fn program() -> Program {
         ],
         window: Some(12),
         exclusions: vec![],
+        ties_forbidden: false,
     }
 }
 

@@ -101,6 +101,7 @@ pub fn compile(j: &hir::Journey) -> Result<(Program, Atoms), Diagnostic> {
         stages,
         window: j.window.as_ref().map(|w| w.node),
         exclusions,
+        ties_forbidden: j.ties == hir::Ties::Forbidden,
     };
     Ok((program, atoms))
 }

@@ -147,9 +147,6 @@ fn supported(j: &hir::Journey) -> Result<(), Diagnostic> {
             format!("{:?}", j.order).to_lowercase()
         ));
     }
-    if j.ties == hir::Ties::Forbidden {
-        missing.push("`ties forbidden`".into());
-    }
     if j.stages.iter().any(|s| s.optional) {
         missing.push("`optional` stages".into());
     }

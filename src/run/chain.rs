@@ -74,6 +74,9 @@ pub struct Program {
     /// Journey window from stage 1, microseconds, inclusive.
     pub window: Option<i64>,
     pub exclusions: Vec<ExclusionProgram>,
+    /// `ties forbidden`: each stage strictly after the previous one in time.
+    #[serde(default)]
+    pub ties_forbidden: bool,
 }
 
 /// What a contact reached: the reach time of each stage of the counted chain (its length is
@@ -244,11 +247,15 @@ impl<'a> Simple<'a> {
             let mut b = vec![NONE; n];
             let mut pr = vec![NONE; n];
             for p in 0..n {
-                let hi = self.maxc[k][p];
+                let t = self.rows[p].time;
+                let mut hi = self.maxc[k][p];
+                if self.program.ties_forbidden {
+                    // The previous stage strictly earlier in time.
+                    hi = hi.min(first_at_or_after(self.rows, t) as i64 - 1);
+                }
                 if hi < 0 {
                     continue;
                 }
-                let t = self.rows[p].time;
                 let lo = match self.program.stages[k].window {
                     Some(d) => first_at_or_after(self.rows, t.saturating_sub(d)),
                     None => 0,
@@ -429,6 +436,9 @@ impl<'a> WithExclusions<'a> {
                     let tc = self.rows[c].time;
                     if lo_time.is_some_and(|lo| tc < lo) {
                         break;
+                    }
+                    if self.program.ties_forbidden && tc == t {
+                        continue;
                     }
                     for (si, s) in states[k - 1][c].iter().enumerate() {
                         if let Some(w) = self.program.window {

@@ -57,6 +57,9 @@ pub fn valid(program: &Program, rows: &[Row], chain: &[usize]) -> bool {
                 return false;
             }
         }
+        if k > 0 && program.ties_forbidden && rows[p].time <= rows[chain[k - 1]].time {
+            return false;
+        }
         if k > 0 {
             if let Some(d) = program.stages[k].window {
                 if rows[p].time - rows[chain[k - 1]].time > d {
