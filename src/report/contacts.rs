@@ -1,7 +1,7 @@
 //! Contact lists: the contacts that reached a stage (or dropped off after it), with the reach
 //! time of every stage they reached — the list a marketer exports to act on.
 
-use super::Format;
+use super::{csv_field, Format};
 use crate::diagnostics::Diagnostic;
 use crate::run::rfc3339;
 use datafusion::arrow::array::{
@@ -77,14 +77,6 @@ pub fn render(
     })
 }
 
-fn csv_field(s: &str) -> String {
-    if s.contains([',', '"', '\n']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s.to_string()
-    }
-}
-
 fn parquet(list: &[Entry], stages: usize) -> Result<Vec<u8>, Diagnostic> {
     let err =
         |e: String| Diagnostic::new("J5003", format!("cannot encode the list as Parquet: {e}"));
@@ -113,10 +105,5 @@ fn parquet(list: &[Entry], stages: usize) -> Result<Vec<u8>, Diagnostic> {
     }
     let batch = RecordBatch::try_new(Arc::new(Schema::new(fields)), columns)
         .map_err(|e| err(e.to_string()))?;
-    let mut buf = Vec::new();
-    let mut w = datafusion::parquet::arrow::ArrowWriter::try_new(&mut buf, batch.schema(), None)
-        .map_err(|e| err(e.to_string()))?;
-    w.write(&batch).map_err(|e| err(e.to_string()))?;
-    w.close().map_err(|e| err(e.to_string()))?;
-    Ok(buf)
+    super::parquet_bytes(&batch)
 }

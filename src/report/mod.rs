@@ -104,7 +104,8 @@ const COLUMNS: [&str; 17] = [
     "ttc_first_mean_s",
 ];
 
-fn csv_field(s: &str) -> String {
+/// A CSV cell, quoted when it holds a comma, a quote or a newline.
+pub(crate) fn csv_field(s: &str) -> String {
     if s.contains([',', '"', '\n']) {
         format!("\"{}\"", s.replace('"', "\"\""))
     } else {
@@ -163,10 +164,16 @@ fn parquet(results: &[JourneyResult]) -> Result<Vec<u8>, Diagnostic> {
         |e: String| Diagnostic::new("J5003", format!("cannot encode results as Parquet: {e}"));
     let batch = RecordBatch::try_new(Arc::new(Schema::new(fields)), columns)
         .map_err(|e| err(e.to_string()))?;
+    parquet_bytes(&batch)
+}
+
+/// A record batch as the bytes of a Parquet file.
+pub(crate) fn parquet_bytes(batch: &RecordBatch) -> Result<Vec<u8>, Diagnostic> {
+    let err = |e: String| Diagnostic::new("J5003", format!("cannot encode as Parquet: {e}"));
     let mut buf = Vec::new();
     let mut w = datafusion::parquet::arrow::ArrowWriter::try_new(&mut buf, batch.schema(), None)
         .map_err(|e| err(e.to_string()))?;
-    w.write(&batch).map_err(|e| err(e.to_string()))?;
+    w.write(batch).map_err(|e| err(e.to_string()))?;
     w.close().map_err(|e| err(e.to_string()))?;
     Ok(buf)
 }
