@@ -243,7 +243,7 @@ fn one_activity_fills_one_stage() {
     assert_eq!(
         evaluate(
             &program,
-            &mut vec![Row {
+            &mut [Row {
                 time: 5,
                 tiebreak: 0,
                 mask: 1

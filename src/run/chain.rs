@@ -424,6 +424,7 @@ impl<'a> WithExclusions<'a> {
                 break;
             }
             let mut next: Vec<Vec<State>> = vec![Vec::new(); n];
+            #[allow(clippy::needless_range_loop)] // p indexes rows, maxc and next alike
             for p in 0..n {
                 let hi = self.maxc[k][p];
                 if hi < 0 {

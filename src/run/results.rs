@@ -248,55 +248,6 @@ pub fn segment_counts(j: &hir::Journey, depths: impl Iterator<Item = usize>) -> 
         .collect()
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn nearest_rank_percentiles() {
-        let hours: Vec<i64> = [1, 2, 3, 10].iter().map(|h| h * 3_600_000_000).collect();
-        assert_eq!(nearest_rank(&hours, 0.5), 2 * 3_600_000_000);
-        assert_eq!(nearest_rank(&hours, 0.9), 10 * 3_600_000_000);
-        assert_eq!(nearest_rank(&[7], 0.9), 7);
-        let d = durations(hours).unwrap();
-        assert_eq!(d.mean_seconds, 4.0 * 3600.0);
-    }
-
-    #[test]
-    fn histogram_buckets_hold_every_duration_once() {
-        let s = 1_000_000i64;
-        let values = vec![0, 59 * s, 60 * s, 3599 * s, 3600 * s, 40 * 86_400 * s];
-        let h = histogram(&values);
-        assert_eq!(h.len(), HISTOGRAM_BUCKETS.len() + 1);
-        assert_eq!(
-            h.iter().map(|b| b.contacts).sum::<u64>(),
-            values.len() as u64
-        );
-        assert_eq!(
-            (h[0].from_seconds, h[0].to_seconds, h[0].contacts),
-            (0, Some(60), 2)
-        );
-        assert_eq!(h[1].contacts, 1, "60 s starts the second bucket");
-        assert_eq!(h[2].contacts, 1);
-        assert_eq!(h[3].contacts, 1, "an hour starts the fourth");
-        assert_eq!((h[9].to_seconds, h[9].contacts), (None, 1));
-    }
-
-    #[test]
-    fn furthest_segment() {
-        let src = "journey \"J\" {\n  stage \"A\" {\n    segment prospect\n    when registered\n  }\n  stage \"B\" { when opened email }\n  stage \"C\" {\n    segment lead\n    when submitted form \"f\"\n  }\n}\n";
-        let (_, checked) = crate::check::check_source(src);
-        let j = &checked.journeys[0];
-        let counts = segment_counts(j, [0, 1, 2, 2, 3].into_iter());
-        let pairs: Vec<(&str, u64)> = counts
-            .iter()
-            .map(|c| (c.segment.as_str(), c.contacts))
-            .collect();
-        // Depth 0 has no segment; depth 2 stays "prospect" (stage B has no label).
-        assert_eq!(pairs, vec![("prospect", 3), ("lead", 1)]);
-    }
-}
-
 /// The first day (UTC) of the trend period holding `micros`.
 pub fn trend_start(unit: hir::Trend, micros: i64) -> chrono::NaiveDate {
     use chrono::Datelike;
@@ -347,5 +298,54 @@ pub fn trend<'a>(
                 reached,
             })
             .collect(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nearest_rank_percentiles() {
+        let hours: Vec<i64> = [1, 2, 3, 10].iter().map(|h| h * 3_600_000_000).collect();
+        assert_eq!(nearest_rank(&hours, 0.5), 2 * 3_600_000_000);
+        assert_eq!(nearest_rank(&hours, 0.9), 10 * 3_600_000_000);
+        assert_eq!(nearest_rank(&[7], 0.9), 7);
+        let d = durations(hours).unwrap();
+        assert_eq!(d.mean_seconds, 4.0 * 3600.0);
+    }
+
+    #[test]
+    fn histogram_buckets_hold_every_duration_once() {
+        let s = 1_000_000i64;
+        let values = vec![0, 59 * s, 60 * s, 3599 * s, 3600 * s, 40 * 86_400 * s];
+        let h = histogram(&values);
+        assert_eq!(h.len(), HISTOGRAM_BUCKETS.len() + 1);
+        assert_eq!(
+            h.iter().map(|b| b.contacts).sum::<u64>(),
+            values.len() as u64
+        );
+        assert_eq!(
+            (h[0].from_seconds, h[0].to_seconds, h[0].contacts),
+            (0, Some(60), 2)
+        );
+        assert_eq!(h[1].contacts, 1, "60 s starts the second bucket");
+        assert_eq!(h[2].contacts, 1);
+        assert_eq!(h[3].contacts, 1, "an hour starts the fourth");
+        assert_eq!((h[9].to_seconds, h[9].contacts), (None, 1));
+    }
+
+    #[test]
+    fn furthest_segment() {
+        let src = "journey \"J\" {\n  stage \"A\" {\n    segment prospect\n    when registered\n  }\n  stage \"B\" { when opened email }\n  stage \"C\" {\n    segment lead\n    when submitted form \"f\"\n  }\n}\n";
+        let (_, checked) = crate::check::check_source(src);
+        let j = &checked.journeys[0];
+        let counts = segment_counts(j, [0, 1, 2, 2, 3].into_iter());
+        let pairs: Vec<(&str, u64)> = counts
+            .iter()
+            .map(|c| (c.segment.as_str(), c.contacts))
+            .collect();
+        // Depth 0 has no segment; depth 2 stays "prospect" (stage B has no label).
+        assert_eq!(pairs, vec![("prospect", 3), ("lead", 1)]);
     }
 }

@@ -318,7 +318,7 @@ impl Gen {
 pub fn generate(o: &Options) -> RecordBatch {
     let contacts = o.contacts.max(1) as i64;
     let mut g = Gen {
-        rng: Rng(o.seed ^ 0x6A6F_7572_6E65_79),
+        rng: Rng(o.seed ^ 0x006A_6F75_726E_6579),
         out: Vec::with_capacity(o.rows + 16),
     };
     for c in 1..=contacts {
