@@ -152,3 +152,42 @@ impl Config {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finds_journey_toml_beside_the_journey_and_prefers_an_explicit_one() {
+        let dir = std::env::temp_dir().join(format!("journey-config-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let journey = dir.join("loan.journey");
+        // None beside it: the defaults.
+        let (cfg, from) = Config::find(None, &journey).unwrap();
+        assert_eq!((cfg, from), (Config::default(), None));
+        std::fs::write(
+            dir.join("journey.toml"),
+            "[columns]\ncontact = \"ContactID\"\n",
+        )
+        .unwrap();
+        let (cfg, from) = Config::find(None, &journey).unwrap();
+        assert_eq!(cfg.columns.contact, "ContactID");
+        assert_eq!(
+            cfg.columns.time, "activity_created",
+            "unset keys keep their defaults"
+        );
+        assert_eq!(from, Some(dir.join("journey.toml")));
+        let other = dir.join("other.toml");
+        std::fs::write(
+            &other,
+            "[activity_types]\nform_submission = \"formsubmit\"\n",
+        )
+        .unwrap();
+        let (cfg, _) = Config::find(Some(&other), &journey).unwrap();
+        assert_eq!(cfg.columns.contact, "contact_id");
+        assert_eq!(cfg.activity_types.form_submission, "formsubmit");
+        let bad = Config::find(Some(&dir.join("missing.toml")), &journey).unwrap_err();
+        assert_eq!(bad.code, "J4005");
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}

@@ -19,26 +19,35 @@ fn journey(name: &str) -> (String, journey::check::hir::Journey) {
     (text, j)
 }
 
-fn run_on(files: Vec<PathBuf>, partitions: usize) -> JourneyResult {
-    let (text, j) = journey("visit.journey");
+/// Run the (first) journey of `journey_text` over `files`.
+fn run_with(
+    journey_text: &str,
+    files: Vec<PathBuf>,
+    partitions: usize,
+    config: &Config,
+) -> JourneyResult {
+    let (_, checked) = journey::check::check_source(journey_text);
+    assert!(!checked.has_errors(), "{:?}", checked.diagnostics);
     let options = RunOptions {
         files,
         target_partitions: partitions,
         skip_bad_rows: false,
         trend: None,
     };
+    let source = Source {
+        journey: &checked.journeys[0],
+        text: journey_text,
+    };
     let rt = tokio::runtime::Runtime::new().unwrap();
     let mut r = rt
-        .block_on(run::run(
-            &options,
-            &Config::default(),
-            &[Source {
-                journey: &j,
-                text: &text,
-            }],
-        ))
+        .block_on(run::run(&options, config, &[source]))
         .unwrap_or_else(|d| panic!("{d:?}"));
     r.remove(0)
+}
+
+fn run_on(files: Vec<PathBuf>, partitions: usize) -> JourneyResult {
+    let (text, _) = journey("visit.journey");
+    run_with(&text, files, partitions, &Config::default())
 }
 
 fn data(name: &str) -> PathBuf {
@@ -178,30 +187,10 @@ fn rand_suffix() -> u128 {
 
 /// Run a journey given as text over a CSV given as text.
 fn run_text(journey_text: &str, csv: &str) -> JourneyResult {
-    let (_, checked) = journey::check::check_source(journey_text);
-    assert!(!checked.has_errors(), "{:?}", checked.diagnostics);
-    let j = &checked.journeys[0];
     let dir = tempdir();
     let f = dir.join("data.csv");
     std::fs::write(&f, csv).unwrap();
-    let options = RunOptions {
-        files: vec![f],
-        target_partitions: 2,
-        skip_bad_rows: false,
-        trend: None,
-    };
-    let rt = tokio::runtime::Runtime::new().unwrap();
-    let mut r = rt
-        .block_on(run::run(
-            &options,
-            &Config::default(),
-            &[Source {
-                journey: j,
-                text: journey_text,
-            }],
-        ))
-        .unwrap_or_else(|d| panic!("{d:?}"));
-    r.remove(0)
+    run_with(journey_text, vec![f], 2, &Config::default())
 }
 
 #[test]
@@ -396,4 +385,51 @@ fn weekly_trend_buckets_by_the_chain_start() {
         t.buckets[0].conversion,
         vec![None, Some(3.0 / 5.0), Some(1.0 / 3.0)]
     );
+}
+
+#[test]
+fn journey_toml_maps_columns_and_activity_codes() {
+    // The same activities as visits.csv, exported with other column names and type codes.
+    let text = std::fs::read_to_string(data("visits.csv")).unwrap();
+    let renamed = text
+        .replacen(
+            "activity_id,contact_id,activity_created,activity_type,url,channel,form",
+            "ActivityID,ContactID,ActivityCreated,ActivityType,ActivityURL,Channel,FormName",
+            1,
+        )
+        .replace(",pagevisit,", ",page_view,")
+        .replace(",bizformsubmit,", ",form_submit,")
+        .replace(",memberregistration,", ",signup,");
+    let config = Config::parse(
+        "[columns]\ncontact = \"ContactID\"\nactivity_id = \"ActivityID\"\ntime = \"ActivityCreated\"\n\
+         type = \"ActivityType\"\nurl = \"ActivityURL\"\nchannel = \"Channel\"\nform = \"FormName\"\n\n\
+         [activity_types]\npage_visit = \"page_view\"\nform_submission = \"form_submit\"\nregistration = \"signup\"\n",
+    )
+    .unwrap();
+    let dir = tempdir();
+    let f = dir.join("export.csv");
+    std::fs::write(&f, renamed).unwrap();
+    let (journey_text, _) = journey("visit.journey");
+    let mapped = run_with(&journey_text, vec![f.clone()], 2, &config);
+    let base = run_on(vec![data("visits.csv")], 2);
+    assert_eq!(mapped.contacts_in_scope, base.contacts_in_scope);
+    assert_eq!(mapped.stages, base.stages);
+    // Without the mapping the export does not fit: the missing column is named.
+    let (_, checked) = journey::check::check_source(&journey_text);
+    let options = RunOptions {
+        files: vec![f],
+        target_partitions: 1,
+        skip_bad_rows: false,
+        trend: None,
+    };
+    let source = Source {
+        journey: &checked.journeys[0],
+        text: &journey_text,
+    };
+    let err = tokio::runtime::Runtime::new()
+        .unwrap()
+        .block_on(run::run(&options, &Config::default(), &[source]))
+        .unwrap_err();
+    assert_eq!(err.code, "J4001");
+    assert!(err.message.contains("contact_id"), "{}", err.message);
 }
