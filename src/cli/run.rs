@@ -102,19 +102,23 @@ pub fn run(args: Args) -> Result<ExitCode, String> {
         .enable_all()
         .build()
         .map_err(|e| format!("cannot start the runtime: {e}"))?;
+    // The data is registered (and its schema inferred) once for all journeys of the run.
+    let (ctx, label) = match super::guard(|| runtime.block_on(run::open(&options))) {
+        Ok(x) => x,
+        Err(d) => return fail(d, None),
+    };
     let mut results = Vec::new();
     for f in &files {
-        let sources: Vec<Source> = f
-            .journeys
-            .iter()
-            .map(|j| Source {
+        for j in &f.journeys {
+            let source = Source {
                 journey: j,
                 text: &f.text,
-            })
-            .collect();
-        match super::guard(|| runtime.block_on(run::run(&options, &config, &sources))) {
-            Ok(r) => results.extend(r),
-            Err(d) => return fail(d, Some(f)),
+            };
+            let one = run::run_one(&ctx, &label, &options, &config, &source);
+            match super::guard(|| runtime.block_on(one)) {
+                Ok(r) => results.push(r),
+                Err(d) => return fail(d, Some(f)),
+            }
         }
     }
     for r in results.iter().filter(|r| r.rows_skipped > 0) {

@@ -82,10 +82,22 @@ pub async fn run(
     let (ctx, label) = open(options).await?;
     let mut out = Vec::new();
     for s in sources {
-        let lowered = plan(&ctx, &label, config, s.journey, options.skip_bad_rows).await?;
-        out.push(execute(&ctx, &label, options, config, s, &lowered).await?);
+        out.push(run_one(&ctx, &label, options, config, s).await?);
     }
     Ok(out)
+}
+
+/// Run one journey over data already registered by [`open`] (so several journeys share one
+/// registration and schema inference).
+pub async fn run_one(
+    ctx: &SessionContext,
+    label: &str,
+    options: &RunOptions,
+    config: &Config,
+    s: &Source<'_>,
+) -> Result<JourneyResult, Diagnostic> {
+    let lowered = plan(ctx, label, config, s.journey, options.skip_bad_rows).await?;
+    execute(ctx, label, options, config, s, &lowered).await
 }
 
 async fn collect(
