@@ -1,17 +1,22 @@
 //! The funnel core against the naive reference (tests/support/reference.rs), on random
 //! histories: ties, repeated stages, stage-1 revisits, windows exactly at the boundary, one
-//! activity matching several stages, and unsorted input.
+//! activity matching several stages, activities matching none, several `same` values, and
+//! unsorted input — for every order, with and without stage windows, exclusions, optional
+//! stages, `ties forbidden` and `same`.
 
 mod support;
 
-use journey::run::chain::{evaluate, Cond, ExclusionProgram, Program, Row, StageProgram};
+use journey::run::chain::{
+    evaluate, Cond, ExclusionProgram, Order, Outcome, Program, Row, StageProgram, NO_GROUP,
+};
 use proptest::prelude::*;
 use support::reference;
 
 const ATOMS: u32 = 5;
 
 fn mask() -> impl Strategy<Value = u64> {
-    (1u64..(1 << ATOMS)).prop_map(|m| m)
+    // Sometimes an activity matching no rule (it matters to `order strict`).
+    prop_oneof![6 => 1u64..(1 << ATOMS), 1 => Just(0u64)]
 }
 
 fn atom_mask() -> impl Strategy<Value = u64> {
@@ -36,29 +41,48 @@ fn positive_cond() -> impl Strategy<Value = Cond> {
     })
 }
 
-fn program(with_exclusions: bool) -> impl Strategy<Value = Program> {
+/// Which options a generated program may use.
+#[derive(Clone, Copy, Debug)]
+struct Options {
+    orders: &'static [Order],
+    exclusions: bool,
+}
+
+fn program(o: Options) -> impl Strategy<Value = Program> {
     (
-        proptest::collection::vec((positive_cond(), proptest::option::of(0i64..6)), 1..5),
+        proptest::collection::vec(
+            (positive_cond(), proptest::option::of(0i64..6), any::<bool>()),
+            1..5,
+        ),
         proptest::option::of(0i64..12),
-        proptest::collection::vec((atom_mask(), 0usize..4, 1usize..4), 0..3),
+        proptest::collection::vec((atom_mask(), 0usize..64, 0usize..64), 0..3),
+        any::<bool>(),
+        proptest::sample::select(o.orders),
         any::<bool>(),
     )
-        .prop_map(move |(stages, window, exclusions, ties_forbidden)| {
+        .prop_map(move |(stages, window, exclusions, ties_forbidden, order, same)| {
             let n = stages.len();
             let stages: Vec<StageProgram> = stages
                 .into_iter()
                 .enumerate()
-                .map(|(i, (cond, w))| StageProgram {
+                .map(|(i, (cond, w, optional))| StageProgram {
                     cond,
-                    window: if i == 0 { None } else { w },
+                    // The checker refuses stage windows with `order any` (J3009).
+                    window: if i == 0 || order == Order::Any { None } else { w },
+                    optional: i > 0 && optional,
                 })
                 .collect();
-            let exclusions = if with_exclusions {
+            let exclusions = if o.exclusions {
                 exclusions
                     .into_iter()
-                    .filter_map(|(mask, from, len)| {
-                        let to = from + len;
-                        (to < n).then_some(ExclusionProgram { mask, from, to })
+                    .filter_map(|(mask, a, b)| {
+                        // Any from < to < n; with `order any` from stage 1 only (J3013).
+                        if n < 2 {
+                            return None;
+                        }
+                        let from = if order == Order::Any { 0 } else { a % (n - 1) };
+                        let to = from + 1 + b % (n - 1 - from);
+                        Some(ExclusionProgram { mask, from, to })
                     })
                     .collect()
             } else {
@@ -69,6 +93,8 @@ fn program(with_exclusions: bool) -> impl Strategy<Value = Program> {
                 window,
                 exclusions,
                 ties_forbidden,
+                order,
+                same,
             }
         })
 }
@@ -77,70 +103,111 @@ fn rows() -> impl Strategy<Value = Vec<Row>> {
     let with_ids = any::<bool>();
     (
         with_ids,
-        proptest::collection::vec((0i64..16, 0i64..4, mask()), 0..9),
+        proptest::collection::vec(
+            (
+                0i64..16,
+                0i64..4,
+                mask(),
+                prop_oneof![5 => 0u32..3, 1 => Just(NO_GROUP)],
+                0u32..3,
+            ),
+            0..8,
+        ),
     )
         .prop_map(|(ids, raw)| {
             raw.into_iter()
-                .map(|(time, id, mask)| Row {
+                .map(|(time, id, mask, group, label)| Row {
                     time,
                     tiebreak: if ids { id } else { 0 },
                     mask,
+                    group,
+                    label,
                 })
                 .collect()
         })
 }
 
-/// Compare the engine with the reference on one history.
-fn compare(program: &Program, input: &[Row]) {
+/// Compare the engine with the reference on one history. `exact`: the whole reach vector must
+/// be the reference's counted chain; otherwise (where several chains tie) it must be one of the
+/// valid chains of the same depth, end and start.
+fn compare(program: &Program, input: &[Row], exact: bool) {
     let mut shuffled = input.to_vec();
     let got = evaluate(program, &mut shuffled);
     let rows = reference::sorted(input);
     let want = reference::expected(program, &rows);
-    assert_eq!(got.len(), want.depth, "depth: {program:?}\n{rows:?}");
+    let ctx = || format!("{program:?}\n{rows:?}\ngot {got:?}\nwant {:?}", want.reach);
+    assert_eq!(got.reach.len(), want.depth, "depth: {}", ctx());
     if want.depth == 0 {
+        assert_eq!(got.label, None);
         return;
     }
-    let want_times: Vec<i64> = want.chain.iter().map(|&p| rows[p].time).collect();
+    let end = |r: &[Option<i64>]| r.last().copied().flatten();
     // The counted chain reaches the depth earliest and starts latest...
+    assert_eq!(end(&got.reach), end(&want.reach), "end time: {}", ctx());
+    assert_eq!(got.reach[0], want.reach[0], "start time: {}", ctx());
     assert_eq!(
-        got.last(),
-        want_times.last(),
-        "end time: {program:?}\n{rows:?}"
-    );
-    assert_eq!(
-        got.first(),
-        want_times.first(),
-        "start time: {program:?}\n{rows:?}"
+        got.label,
+        Some(rows[want.chain[0].1].label),
+        "the stage-1 activity's label: {}",
+        ctx()
     );
     // ...and is a real chain.
-    let realizable = reference::all_chains(program, &rows)
-        .iter()
-        .any(|c| c.len() == got.len() && c.iter().zip(&got).all(|(&p, &t)| rows[p].time == t));
     assert!(
-        realizable,
-        "reported times {got:?} are not a valid chain: {program:?}\n{rows:?}"
+        want.possible.contains(&got.reach),
+        "reported reach is not a valid chain: {}",
+        ctx()
     );
-    if program.exclusions.is_empty() {
-        // Without exclusions the intermediate stages are exactly the latest possible.
-        assert_eq!(got, want_times, "reach times: {program:?}\n{rows:?}");
+    if exact {
+        assert_eq!(got.reach, want.reach, "reach times: {}", ctx());
     }
 }
+
+const ORDERED: &[Order] = &[Order::Sequential, Order::Strict];
 
 proptest! {
     #![proptest_config(ProptestConfig { cases: 2000, ..ProptestConfig::default() })]
 
+    /// Sequential and strict, windows, optional stages, ties, `same`: the exact counted chain.
     #[test]
-    fn engine_matches_reference(program in program(false), rows in rows()) {
-        compare(&program, &rows);
+    fn ordered_matches_reference(
+        program in program(Options { orders: ORDERED, exclusions: false }),
+        rows in rows(),
+    ) {
+        compare(&program, &rows, true);
+    }
+
+    /// The same with exclusions.
+    #[test]
+    fn ordered_with_exclusions_matches_reference(
+        program in program(Options { orders: ORDERED, exclusions: true }),
+        rows in rows(),
+    ) {
+        compare(&program, &rows, false);
+    }
+
+    /// `order any`, with optional stages, exclusions from stage 1, ties and `same`; the
+    /// stages the counted chain includes are exact too.
+    #[test]
+    fn any_order_matches_reference(
+        program in program(Options { orders: &[Order::Any], exclusions: true }),
+        rows in rows(),
+    ) {
+        compare(&program, &rows, false);
+        let got = evaluate(&program, &mut rows.clone());
+        let want = reference::expected(&program, &reference::sorted(&rows));
+        let pattern = |r: &[Option<i64>]| r.iter().map(Option::is_some).collect::<Vec<_>>();
+        prop_assert_eq!(pattern(&got.reach), pattern(&want.reach));
     }
 
     #[test]
-    fn engine_matches_reference_with_exclusions(program in program(true), rows in rows()) {
-        compare(&program, &rows);
-    }
-
-    #[test]
-    fn row_order_never_matters(program in program(true), rows in rows(), seed in any::<u64>()) {
+    fn row_order_never_matters(
+        program in program(Options {
+            orders: &[Order::Sequential, Order::Strict, Order::Any],
+            exclusions: true,
+        }),
+        rows in rows(),
+        seed in any::<u64>(),
+    ) {
         let mut a = rows.clone();
         let mut b = rows;
         // A deterministic shuffle.
@@ -153,149 +220,199 @@ proptest! {
     }
 }
 
+// ------------------------------------------------------------------ worked examples
+
 fn stage(cond: Cond) -> StageProgram {
-    StageProgram { cond, window: None }
+    StageProgram {
+        cond,
+        window: None,
+        optional: false,
+    }
 }
+
+fn stages(conds: &[Cond]) -> Program {
+    Program {
+        stages: conds.iter().cloned().map(stage).collect(),
+        ..Program::default()
+    }
+}
+
+/// Rows at (time, mask), ids in input order.
+fn at(list: &[(i64, u64)]) -> Vec<Row> {
+    list.iter()
+        .enumerate()
+        .map(|(i, &(time, mask))| Row {
+            time,
+            tiebreak: i as i64,
+            mask,
+            ..Row::default()
+        })
+        .collect()
+}
+
+fn reach(program: &Program, rows: &[(i64, u64)]) -> Vec<Option<i64>> {
+    evaluate(program, &mut at(rows)).reach
+}
+
+const A: u64 = 1;
+const B: u64 = 2;
+const C: u64 = 4;
+const X: u64 = 8;
 
 #[test]
 fn window_is_inclusive_to_the_microsecond() {
     let program = Program {
-        stages: vec![stage(Cond::Match(1)), stage(Cond::Match(2))],
         window: Some(1_000_000),
-        exclusions: vec![],
-        ties_forbidden: false,
+        ..stages(&[Cond::Match(A), Cond::Match(B)])
     };
-    let at = |t| {
-        vec![
-            Row {
-                time: 0,
-                tiebreak: 0,
-                mask: 1,
-            },
-            Row {
-                time: t,
-                tiebreak: 0,
-                mask: 2,
-            },
-        ]
-    };
-    assert_eq!(
-        evaluate(&program, &mut at(1_000_000)).len(),
-        2,
-        "exactly W is inside"
-    );
-    assert_eq!(
-        evaluate(&program, &mut at(1_000_001)).len(),
-        1,
-        "W + 1µs is outside"
-    );
+    assert_eq!(reach(&program, &[(0, A), (1_000_000, B)]).len(), 2, "exactly W is inside");
+    assert_eq!(reach(&program, &[(0, A), (1_000_001, B)]).len(), 1, "W + 1µs is outside");
 }
 
 #[test]
 fn greedy_earliest_is_not_enough_with_stage_windows() {
     // Stage 2 at 1 and 10, stage 3 at 12 within 5 of stage 2: only the later stage 2 works.
-    let program = Program {
-        stages: vec![
-            stage(Cond::Match(1)),
-            stage(Cond::Match(2)),
-            StageProgram {
-                cond: Cond::Match(4),
-                window: Some(5),
-            },
-        ],
-        window: None,
-        exclusions: vec![],
-        ties_forbidden: false,
-    };
-    let mut rows = vec![
-        Row {
-            time: 0,
-            tiebreak: 0,
-            mask: 1,
-        },
-        Row {
-            time: 1,
-            tiebreak: 0,
-            mask: 2,
-        },
-        Row {
-            time: 10,
-            tiebreak: 0,
-            mask: 2,
-        },
-        Row {
-            time: 12,
-            tiebreak: 0,
-            mask: 4,
-        },
-    ];
-    assert_eq!(evaluate(&program, &mut rows), vec![0, 10, 12]);
+    let mut program = stages(&[Cond::Match(A), Cond::Match(B), Cond::Match(C)]);
+    program.stages[2].window = Some(5);
+    assert_eq!(
+        reach(&program, &[(0, A), (1, B), (10, B), (12, C)]),
+        vec![Some(0), Some(10), Some(12)]
+    );
 }
 
 #[test]
 fn one_activity_fills_one_stage() {
-    let program = Program {
-        stages: vec![stage(Cond::Match(1)), stage(Cond::Match(1))],
-        window: None,
-        exclusions: vec![],
-        ties_forbidden: false,
-    };
+    let program = stages(&[Cond::Match(A), Cond::Match(A)]);
+    assert_eq!(reach(&program, &[(5, A)]).len(), 1);
     assert_eq!(
-        evaluate(
-            &program,
-            &mut [Row {
-                time: 5,
-                tiebreak: 0,
-                mask: 1
-            }]
-        )
-        .len(),
-        1
-    );
-    let mut two = vec![
-        Row {
-            time: 5,
-            tiebreak: 1,
-            mask: 1,
-        },
-        Row {
-            time: 5,
-            tiebreak: 2,
-            mask: 1,
-        },
-    ];
-    assert_eq!(
-        evaluate(&program, &mut two),
-        vec![5, 5],
+        reach(&program, &[(5, A), (5, A)]),
+        vec![Some(5), Some(5)],
         "equal times are allowed"
     );
 }
 
 #[test]
 fn ties_forbidden_needs_strictly_later_stages() {
-    let mut program = Program {
-        stages: vec![stage(Cond::Match(1)), stage(Cond::Match(2))],
-        window: None,
-        exclusions: vec![],
-        ties_forbidden: false,
-    };
-    let rows = vec![
-        Row {
-            time: 5,
-            tiebreak: 1,
-            mask: 1,
-        },
-        Row {
-            time: 5,
-            tiebreak: 2,
-            mask: 2,
-        },
-    ];
-    assert_eq!(
-        evaluate(&program, &mut rows.clone()).len(),
-        2,
-        "ties allowed by default"
-    );
+    let mut program = stages(&[Cond::Match(A), Cond::Match(B)]);
+    assert_eq!(reach(&program, &[(5, A), (5, B)]).len(), 2, "ties allowed by default");
     program.ties_forbidden = true;
-    assert_eq!(evaluate(&program, &mut rows.clone()).len(), 1);
+    assert_eq!(reach(&program, &[(5, A), (5, B)]).len(), 1);
+}
+
+#[test]
+fn strict_order_breaks_on_any_activity_in_between() {
+    let program = Program {
+        order: Order::Strict,
+        ..stages(&[Cond::Match(A), Cond::Match(B), Cond::Match(C)])
+    };
+    // A X B C: the X breaks the first attempt; there is no second.
+    assert_eq!(reach(&program, &[(1, A), (2, X), (3, B), (4, C)]).len(), 1);
+    // A A B C: the second A starts a fresh attempt.
+    assert_eq!(
+        reach(&program, &[(1, A), (2, A), (3, B), (4, C)]),
+        vec![Some(2), Some(3), Some(4)]
+    );
+    // An activity matching no rule at all breaks it too (with 0 as its mask).
+    assert_eq!(reach(&program, &[(1, A), (2, 0), (3, B), (4, C)]).len(), 1);
+    // Sequential order does not mind.
+    let sequential = Program {
+        order: Order::Sequential,
+        ..program.clone()
+    };
+    assert_eq!(reach(&sequential, &[(1, A), (2, X), (3, B), (4, C)]).len(), 3);
+}
+
+#[test]
+fn strict_order_needs_a_stages_activities_consecutively() {
+    // Stage 2 is `A and B`: A, B right after stage 1 (in either order), nothing else.
+    let program = Program {
+        order: Order::Strict,
+        ..stages(&[
+            Cond::Match(C),
+            Cond::All(vec![Cond::Match(A), Cond::Match(B)]),
+            Cond::Match(X),
+        ])
+    };
+    assert_eq!(reach(&program, &[(1, C), (2, B), (3, A), (4, X)]).len(), 3);
+    assert_eq!(reach(&program, &[(1, C), (2, A), (3, C), (4, B), (5, X)]).len(), 1);
+    // C A B B X: stage 2 is met at the first B; the second one breaks the way to stage 3.
+    assert_eq!(reach(&program, &[(1, C), (2, A), (3, B), (4, B), (5, X)]).len(), 2);
+}
+
+#[test]
+fn optional_stages_may_be_skipped() {
+    let mut program = stages(&[Cond::Match(A), Cond::Match(B), Cond::Match(C)]);
+    program.stages[1].optional = true;
+    // Skipped: stage 2 is not counted as reached.
+    assert_eq!(reach(&program, &[(1, A), (3, C)]), vec![Some(1), None, Some(3)]);
+    // Taken when the earliest chain to the depth takes it.
+    assert_eq!(
+        reach(&program, &[(1, A), (2, B), (3, C)]),
+        vec![Some(1), Some(2), Some(3)]
+    );
+    // The counted chain reaches the depth earliest, even if a later one goes through stage 2.
+    assert_eq!(
+        reach(&program, &[(1, A), (2, C), (3, B), (4, C)]),
+        vec![Some(1), None, Some(2)]
+    );
+    // An optional last stage counts only when reached.
+    let mut tail = stages(&[Cond::Match(A), Cond::Match(B)]);
+    tail.stages[1].optional = true;
+    assert_eq!(reach(&tail, &[(1, A)]), vec![Some(1)]);
+    assert_eq!(reach(&tail, &[(1, A), (2, B)]), vec![Some(1), Some(2)]);
+}
+
+#[test]
+fn a_skipped_optional_stage_disables_its_exclusions() {
+    let mut program = stages(&[Cond::Match(A), Cond::Match(B), Cond::Match(C)]);
+    program.stages[1].optional = true;
+    program.exclusions = vec![ExclusionProgram {
+        mask: X,
+        from: 1,
+        to: 2,
+    }];
+    // A B X C: through stage 2 the exclusion forbids C; skipping stage 2 it does not apply.
+    assert_eq!(
+        reach(&program, &[(1, A), (2, B), (3, X), (4, C)]),
+        vec![Some(1), None, Some(4)]
+    );
+}
+
+#[test]
+fn any_order_counts_stages_in_whatever_order_they_happen() {
+    let program = Program {
+        order: Order::Any,
+        window: Some(10),
+        ..stages(&[Cond::Match(A), Cond::Match(B), Cond::Match(C)])
+    };
+    // Entry at 1, then C before B: stage 3 is met at 3, stages 1..3 all met at 5.
+    assert_eq!(
+        reach(&program, &[(1, A), (3, C), (5, B)]),
+        vec![Some(1), Some(5), Some(5)]
+    );
+    // Nothing before entry counts.
+    assert_eq!(reach(&program, &[(0, C), (1, A), (5, B)]), vec![Some(1), Some(5)]);
+    // The window is from entry.
+    assert_eq!(reach(&program, &[(1, A), (3, C), (12, B)]).len(), 1);
+}
+
+#[test]
+fn same_holds_a_value_constant_along_the_chain() {
+    let program = Program {
+        same: true,
+        ..stages(&[Cond::Match(A), Cond::Match(B)])
+    };
+    let rows = |groups: [u32; 2]| {
+        let mut r = at(&[(1, A), (2, B)]);
+        r[0].group = groups[0];
+        r[1].group = groups[1];
+        r
+    };
+    assert_eq!(evaluate(&program, &mut rows([0, 0])).reach.len(), 2);
+    assert_eq!(evaluate(&program, &mut rows([0, 1])).reach.len(), 1);
+    assert_eq!(
+        evaluate(&program, &mut rows([NO_GROUP, NO_GROUP])),
+        Outcome::default(),
+        "a NULL value is in no chain"
+    );
 }

@@ -31,8 +31,7 @@ fn run_with(
     let options = RunOptions {
         files,
         target_partitions: partitions,
-        skip_bad_rows: false,
-        trend: None,
+        ..RunOptions::default()
     };
     let source = Source {
         journey: &checked.journeys[0],
@@ -141,11 +140,10 @@ fn the_printed_sql_gives_the_same_results_as_the_plan() {
         let options = RunOptions {
             files: vec![data("visits.csv")],
             target_partitions: 2,
-            skip_bad_rows: false,
-            trend: None,
+            ..RunOptions::default()
         };
         let (ctx, label) = run::open(&options).await.unwrap();
-        let lowered = run::plan(&ctx, &label, &Config::default(), &j, false)
+        let lowered = run::plan(&ctx, &label, &Config::default(), &j, &options)
             .await
             .unwrap();
         let sql = journey::lower::explain::sql(&lowered).unwrap();
@@ -161,8 +159,8 @@ fn the_printed_sql_gives_the_same_results_as_the_plan() {
         let from_sql = ctx.sql(&sql).await.unwrap().collect().await.unwrap();
         let mut a = run::reaches(&from_plan);
         let mut b = run::reaches(&from_sql);
-        a.sort();
-        b.sort();
+        a.sort_by(|x, y| x.reach.cmp(&y.reach));
+        b.sort_by(|x, y| x.reach.cmp(&y.reach));
         assert_eq!(a, b);
         assert_eq!(a.len(), 6);
     });
@@ -326,8 +324,7 @@ fn contact_lists_agree_with_the_funnel() {
     let options = RunOptions {
         files: vec![data("visits.csv")],
         target_partitions: 2,
-        skip_bad_rows: false,
-        trend: None,
+        ..RunOptions::default()
     };
     let rt = tokio::runtime::Runtime::new().unwrap();
     let result = rt
@@ -346,18 +343,18 @@ fn contact_lists_agree_with_the_funnel() {
         .unwrap();
     use journey::report::contacts::select;
     for s in &result.stages {
-        let reached = select(all.clone(), s.number, false);
+        let reached = select(all.clone(), s.number, false, &[false; 3]);
         assert_eq!(reached.len() as u64, s.reached, "stage {}", s.number);
         if let Some(d) = s.dropped {
             assert_eq!(
-                select(all.clone(), s.number, true).len() as u64,
+                select(all.clone(), s.number, true, &[false; 3]).len() as u64,
                 d,
                 "dropped after {}",
                 s.number
             );
         }
     }
-    let dropped = select(all, 2, true);
+    let dropped = select(all, 2, true, &[false; 3]);
     let ids: Vec<&str> = dropped.iter().map(|(c, _)| c.as_str()).collect();
     assert_eq!(ids, vec!["2", "5", "6"]);
 }
@@ -419,8 +416,7 @@ fn journey_toml_maps_columns_and_activity_codes() {
     let options = RunOptions {
         files: vec![f],
         target_partitions: 1,
-        skip_bad_rows: false,
-        trend: None,
+        ..RunOptions::default()
     };
     let source = Source {
         journey: &checked.journeys[0],

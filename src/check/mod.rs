@@ -15,6 +15,8 @@ use std::collections::HashMap;
 
 /// The most stages a journey may have: the engine keeps a contact's stage set in a bitmask.
 pub const MAX_STAGES: usize = 32;
+/// `order any` looks at every subset of the stages after the first.
+pub const MAX_ANY_STAGES: usize = crate::run::chain::MAX_ANY_STAGES;
 
 pub struct Checked {
     /// The journeys that checked without error.
@@ -141,6 +143,20 @@ fn check_journey(j: &ast::Journey, ds: &mut Vec<Diagnostic>) -> Option<hir::Jour
     }
 
     let order = opts.order.map(|o| o.node).unwrap_or(ast::Order::Sequential);
+    if let (ast::Order::Any, Some(extra)) = (order, opts.stages.get(MAX_ANY_STAGES)) {
+        // The engine tries every subset of the stages after the first (docs/semantics.md).
+        ds.push(
+            Diagnostic::new(
+                "J3012",
+                format!("`order any` takes at most {MAX_ANY_STAGES} stages"),
+            )
+            .primary(
+                extra.name.span,
+                format!("stage {} is one too many", MAX_ANY_STAGES + 1),
+            )
+            .help("split the journey, or use `order sequential` with `optional` stages"),
+        );
+    }
     let mut stages = Vec::new();
     for (i, s) in opts.stages.iter().enumerate() {
         if let Some(stage) = check_stage(s, i, order, ds) {
@@ -165,6 +181,15 @@ fn check_journey(j: &ast::Journey, ds: &mut Vec<Diagnostic>) -> Option<hir::Jour
                         format!("stage {} does not come before stage {}", f + 1, t + 1),
                     )
                     .help("write `between stage i and stage j` with stage i before stage j"),
+                );
+            } else if order == ast::Order::Any && f != 0 {
+                ds.push(
+                    Diagnostic::new(
+                        "J3013",
+                        "with `order any` an exclusion must start at stage 1",
+                    )
+                    .primary(ex.from.span, format!("stage {} has no fixed place in time", f + 1))
+                    .help("with `order any` only stage 1 comes first; write `between stage 1 and stage j`, or use `order sequential`"),
                 );
             } else if let Some(predicate) = predicate {
                 exclusions.push(hir::Exclusion {

@@ -83,8 +83,7 @@ pub fn run(args: Args) -> Result<ExitCode, String> {
         target_partitions: std::thread::available_parallelism()
             .map(|n| n.get())
             .unwrap_or(1),
-        skip_bad_rows: false,
-        trend: None,
+        ..RunOptions::default()
     };
     let runtime =
         tokio::runtime::Runtime::new().map_err(|e| format!("cannot start the runtime: {e}"))?;
@@ -92,7 +91,8 @@ pub fn run(args: Args) -> Result<ExitCode, String> {
         Ok(a) => a,
         Err(d) => return fail(d),
     };
-    let list = contacts::select(all, args.stage, args.dropped);
+    let optional: Vec<bool> = j.stages.iter().map(|s| s.optional).collect();
+    let list = contacts::select(all, args.stage, args.dropped, &optional);
     let names: Vec<String> = j.stages.iter().map(|s| s.name.clone()).collect();
     let bytes = match contacts::render(&list, &names, args.format) {
         Ok(b) => b,

@@ -48,8 +48,7 @@ pub fn run(args: Args) -> Result<ExitCode, String> {
     let options = RunOptions {
         files: data,
         target_partitions: 2,
-        skip_bad_rows: false,
-        trend: None,
+        ..RunOptions::default()
     };
     let runtime =
         tokio::runtime::Runtime::new().map_err(|e| format!("cannot start the runtime: {e}"))?;
@@ -58,7 +57,7 @@ pub fn run(args: Args) -> Result<ExitCode, String> {
         let text = super::guard(|| {
             runtime.block_on(async {
                 let (ctx, label) = run::open(&options).await?;
-                let lowered = run::plan(&ctx, &label, &config, j, false).await?;
+                let lowered = run::plan(&ctx, &label, &config, j, &options).await?;
                 crate::lower::explain::explain(&ctx, &lowered, args.sql).await
             })
         });

@@ -11,7 +11,7 @@ use std::process::ExitCode;
 /// Run journeys over activity data and show the funnel.
 #[derive(clap::Args)]
 #[command(
-    after_help = "Examples:\n  journey run journeys/small-business-loan.journey                 # the bundled sample data\n  journey run journeys/ --data exports/activities.parquet\n  journey run loan.journey --data 'exports/2025-*.csv' --format json --output loan.json\n\nData: a Parquet, CSV, NDJSON or Arrow IPC file, a folder of them, or a glob. Without --data,\nthe data/ folder beside the journey is used. Columns are mapped by journey.toml (beside the\njourney, or --config); see docs/data.md."
+    after_help = "Examples:\n  journey run journeys/small-business-loan.journey                 # the bundled sample data\n  journey run journeys/ --data exports/activities.parquet\n  journey run loan.journey --data 'exports/2025-*.csv' --format json --output loan.json\n  journey run loan.journey --by utm_source --top 5\n\nData: a Parquet, CSV, NDJSON or Arrow IPC file, a folder of them, or a glob. Without --data,\nthe data/ folder beside the journey is used. Columns are mapped by journey.toml (beside the\njourney, or --config); see docs/data.md."
 )]
 pub struct Args {
     /// Journey files or folders.
@@ -35,6 +35,13 @@ pub struct Args {
     /// The funnel per day, week or month of stage-1 time (overrides the journey's `trend`).
     #[arg(long, value_enum)]
     trend: Option<TrendArg>,
+    /// Break every journey down by this column's value on the stage-1 activity (overrides the
+    /// journey's `by`).
+    #[arg(long, value_name = "COLUMN")]
+    by: Option<String>,
+    /// With a breakdown: how many values to show; the rest are merged into "other".
+    #[arg(long, value_name = "N", default_value_t = run::DEFAULT_TOP as u64, value_parser = clap::value_parser!(u64).range(1..))]
+    top: u64,
     /// Rows whose time is missing or unreadable: fail (the default), or skip them and report
     /// how many were skipped.
     #[arg(long, value_enum, default_value_t = BadRows::Fail)]
@@ -96,6 +103,8 @@ pub fn run(args: Args) -> Result<ExitCode, String> {
             TrendArg::Weekly => crate::check::hir::Trend::Weekly,
             TrendArg::Monthly => crate::check::hir::Trend::Monthly,
         }),
+        by: args.by.clone(),
+        top: args.top as usize,
     };
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(args.partitions.max(1))

@@ -4,7 +4,7 @@
 
 use crate::check::hir::{self, Predicate, RuleMatch, StageCondition};
 use crate::diagnostics::Diagnostic;
-use crate::run::chain::{Cond, ExclusionProgram, Program, StageProgram};
+use crate::run::chain::{Cond, ExclusionProgram, Order, Program, StageProgram};
 
 /// A row mask has 64 bits.
 pub const MAX_ATOMS: usize = 64;
@@ -87,6 +87,7 @@ pub fn compile(j: &hir::Journey) -> Result<(Program, Atoms), Diagnostic> {
         stages.push(StageProgram {
             cond: atoms.cond(&s.condition)?,
             window: s.window.as_ref().map(|w| w.node),
+            optional: s.optional,
         });
     }
     let mut exclusions = Vec::new();
@@ -102,6 +103,12 @@ pub fn compile(j: &hir::Journey) -> Result<(Program, Atoms), Diagnostic> {
         window: j.window.as_ref().map(|w| w.node),
         exclusions,
         ties_forbidden: j.ties == hir::Ties::Forbidden,
+        order: match j.order {
+            hir::Order::Sequential => Order::Sequential,
+            hir::Order::Strict => Order::Strict,
+            hir::Order::Any => Order::Any,
+        },
+        same: !j.same.is_empty(),
     };
     Ok((program, atoms))
 }

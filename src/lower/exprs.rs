@@ -5,11 +5,11 @@ use super::atoms::Atoms;
 use super::Binding;
 use crate::check::hir::RuleMatch;
 use crate::diagnostics::Diagnostic;
-use crate::span::Span;
+use crate::span::{Span, Spanned};
 use crate::syntax::ast::{CompareOp, CompareValue, Filter, FilterKind, Literal, RuleKind};
 use datafusion::arrow::datatypes::{DataType, TimeUnit};
 use datafusion::common::ScalarValue;
-use datafusion::functions::expr_fn::{contains, ends_with, regexp_like, starts_with};
+use datafusion::functions::expr_fn::{concat, contains, ends_with, regexp_like, starts_with};
 use datafusion::logical_expr::{cast, lit, when, BinaryExpr, Expr, Operator, TryCast};
 use datafusion::prelude::ident;
 
@@ -45,6 +45,47 @@ impl Binding<'_> {
             None => format!("{suggestion}the data has: {}", available.join(", ")),
         };
         Err(d.help(help))
+    }
+
+    /// A column as text (for `by` and `same` values, compared and shown as strings).
+    pub fn text(&self, name: &str, span: Option<Span>) -> Result<Expr, Diagnostic> {
+        Ok(cast(self.column(name, span)?, DataType::Utf8))
+    }
+
+    /// The `same` columns as one text key, NULL when any of them is NULL (such an activity can
+    /// be in no chain); `None` without `same`.
+    pub fn same_key(&self, columns: &[Spanned<String>]) -> Result<Option<Expr>, Diagnostic> {
+        let parts = columns
+            .iter()
+            .map(|c| self.text(&c.node, Some(c.span)))
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(match parts.len() {
+            0 => None,
+            1 => parts.into_iter().next(),
+            _ => {
+                // Unit separator between values: it never occurs in ordinary text, so two
+                // different tuples never give the same key.
+                let any_null = parts
+                    .iter()
+                    .map(|p| p.clone().is_null())
+                    .reduce(Expr::or)
+                    .unwrap_or(lit(false));
+                let mut joined = Vec::new();
+                for (i, p) in parts.into_iter().enumerate() {
+                    if i > 0 {
+                        joined.push(lit("\u{1f}"));
+                    }
+                    joined.push(p);
+                }
+                Some(
+                    when(any_null, lit(ScalarValue::Utf8(None)))
+                        .otherwise(concat(joined))
+                        .map_err(|e| {
+                            Diagnostic::new("J5001", format!("cannot plan `same`: {e}"))
+                        })?,
+                )
+            }
+        })
     }
 
     /// The data type of a mapped column (which must exist).

@@ -5,11 +5,15 @@
 //! matches, and aggregates per contact with the `journey_funnel` UDAF:
 //!
 //! ```text
-//! Aggregate: group by contact, journey_funnel(t, tiebreak, mask) AS reach
-//!   Projection: contact, t, tiebreak, mask
+//! Aggregate: group by contact, journey_funnel(t, tiebreak, mask [, same] [, by]) AS funnel
+//!   Projection: contact, t, tiebreak, mask [, same] [, by]
 //!     Filter: period AND (rule_0 OR rule_1 OR …)
 //!       TableScan: activities
 //! ```
+//!
+//! Every feature (orders, windows, exclusions, optional stages, `same`, `by`, trends) is
+//! evaluated inside that one aggregate; `order strict` only drops the rule filter, since an
+//! activity matching no stage still breaks a strict chain.
 //!
 //! The scope plan counts the contacts with any activity in the period (the base of stage 1's
 //! conversion) and the rows in scope.
@@ -21,7 +25,7 @@ mod exprs;
 use crate::check::hir;
 use crate::config::Config;
 use crate::diagnostics::Diagnostic;
-use crate::run::chain::Program;
+use crate::run::chain::{Order, Program};
 use crate::run::udaf::FunnelUdaf;
 use datafusion::arrow::datatypes::Schema;
 use datafusion::functions_aggregate::expr_fn::{count_distinct, sum};
@@ -36,6 +40,8 @@ pub struct Binding<'a> {
     pub data_label: &'a str,
     /// Read unreadable times as missing (`--on-bad-rows skip`) instead of failing.
     pub lenient_time: bool,
+    /// A breakdown column from the command line (`--by`), instead of the journey's `by`.
+    pub by: Option<&'a str>,
 }
 
 pub struct Lowered {
@@ -49,7 +55,8 @@ pub struct Lowered {
 
 /// Column names of the plans' outputs.
 pub const CONTACT: &str = "contact";
-pub const REACH: &str = "reach";
+/// The aggregate's output: a struct of the reach times and the breakdown value.
+pub const FUNNEL: &str = "funnel";
 
 /// Lower a checked journey over `scan` (a plan reading the activity table).
 pub fn lower(
@@ -57,7 +64,6 @@ pub fn lower(
     binding: &Binding,
     scan: LogicalPlan,
 ) -> Result<Lowered, Diagnostic> {
-    supported(j)?;
     let (program, atoms) = atoms::compile(j)?;
     let contact = binding.column("contact", None)?;
     let time = binding.time_micros()?;
@@ -76,35 +82,44 @@ pub fn lower(
         .reduce(Expr::or)
         .unwrap_or(lit(false));
     let mask = binding.mask(&atoms)?;
-    let udaf = FunnelUdaf::new(program.clone());
+    let same = binding.same_key(&j.same)?;
+    let by = match (binding.by, &j.by) {
+        (Some(name), _) => Some(binding.text(name, None)?),
+        (None, Some(b)) => Some(binding.text(&b.node, Some(b.span))?),
+        (None, None) => None,
+    };
+    let udaf = FunnelUdaf::new(program.clone(), by.is_some());
 
     let plan_err = |e: datafusion::error::DataFusionError| {
         Diagnostic::new("J5001", format!("cannot plan journey \"{}\": {e}", j.name)).help(
             "this is a bug in journey if the data's columns are as documented; please report it",
         )
     };
-    let in_funnel = match &period {
-        Some(p) => p.clone().and(any_rule),
-        None => any_rule,
+    // Only rows that can fill a stage reach the aggregate — except under `order strict`,
+    // where any activity in between breaks a chain, so every row in scope is needed.
+    let in_funnel = match (&period, program.order == Order::Strict) {
+        (Some(p), false) => p.clone().and(any_rule),
+        (None, false) => any_rule,
+        (Some(p), true) => p.clone(),
+        (None, true) => lit(true),
     };
+    let mut columns = vec![
+        contact.clone().alias(CONTACT),
+        time.alias("t"),
+        binding.tiebreak().alias("tiebreak"),
+        mask.alias("mask"),
+    ];
+    let mut args = vec![col("t"), col("tiebreak"), col("mask")];
+    for (name, e) in [("same", same), ("by", by)] {
+        if let Some(e) = e {
+            columns.push(e.alias(name));
+            args.push(col(name));
+        }
+    }
     let funnel = LogicalPlanBuilder::from(scan.clone())
         .filter(in_funnel)
-        .and_then(|b| {
-            b.project(vec![
-                contact.clone().alias(CONTACT),
-                time.alias("t"),
-                binding.tiebreak().alias("tiebreak"),
-                mask.alias("mask"),
-            ])
-        })
-        .and_then(|b| {
-            b.aggregate(
-                vec![col(CONTACT)],
-                vec![udaf
-                    .call(vec![col("t"), col("tiebreak"), col("mask")])
-                    .alias(REACH)],
-            )
-        })
+        .and_then(|b| b.project(columns))
+        .and_then(|b| b.aggregate(vec![col(CONTACT)], vec![udaf.call(args).alias(FUNNEL)]))
         .and_then(|b| b.build())
         .map_err(plan_err)?;
     // One pass counts the contacts and rows in scope, and the rows without a usable time
@@ -136,37 +151,4 @@ pub fn lower(
         scope,
         udaf,
     })
-}
-
-/// Refuse what the engine does not run yet, rather than ignore it.
-fn supported(j: &hir::Journey) -> Result<(), Diagnostic> {
-    let mut missing = Vec::new();
-    if j.order != hir::Order::Sequential {
-        missing.push(format!(
-            "`order {}`",
-            format!("{:?}", j.order).to_lowercase()
-        ));
-    }
-    if j.stages.iter().any(|s| s.optional) {
-        missing.push("`optional` stages".into());
-    }
-    if !j.same.is_empty() {
-        missing.push("`same`".into());
-    }
-    if j.by.is_some() {
-        missing.push("`by`".into());
-    }
-    if missing.is_empty() {
-        return Ok(());
-    }
-    Err(Diagnostic::new(
-        "J5004",
-        format!(
-            "journey \"{}\" uses {}, which the engine does not run yet",
-            j.name,
-            missing.join(", ")
-        ),
-    )
-    .primary(j.name_span, "this journey")
-    .help("remove those options to run the journey; docs/semantics.md lists what the engine runs"))
 }

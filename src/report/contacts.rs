@@ -3,6 +3,7 @@
 
 use super::{csv_field, Format};
 use crate::diagnostics::Diagnostic;
+use crate::run::results::ContactReach;
 use crate::run::rfc3339;
 use datafusion::arrow::array::{
     ArrayRef, RecordBatch, StringArray, TimestampMicrosecondArray, UInt32Array,
@@ -11,13 +12,15 @@ use datafusion::arrow::datatypes::{DataType, Field, Schema, TimeUnit};
 use std::sync::Arc;
 
 /// One contact of a list: its id and reach times (stage 1 first).
-pub type Entry = (String, Vec<i64>);
+pub type Entry = (String, ContactReach);
 
 /// The contacts of `all` that reached `stage` (1-based); with `dropped`, only those that did
-/// not reach the next stage.
-pub fn select(all: Vec<Entry>, stage: usize, dropped: bool) -> Vec<Entry> {
+/// not reach the next required stage (`optional[k]` says which stages are optional).
+pub fn select(all: Vec<Entry>, stage: usize, dropped: bool, optional: &[bool]) -> Vec<Entry> {
+    let k = stage - 1;
+    let next = (k + 1..optional.len()).find(|&n| !optional[n]);
     all.into_iter()
-        .filter(|(_, r)| r.len() >= stage && (!dropped || r.len() == stage))
+        .filter(|(_, r)| r.reached(k) && (!dropped || !next.is_some_and(|n| r.reached(n))))
         .collect()
 }
 
@@ -29,7 +32,7 @@ pub fn render(
 ) -> Result<Vec<u8>, Diagnostic> {
     let stages = list
         .iter()
-        .map(|(_, r)| r.len())
+        .map(|(_, r)| r.reach.len())
         .max()
         .unwrap_or(0)
         .min(stage_names.len());
@@ -44,10 +47,10 @@ pub fn render(
             out.push('\n');
             for (c, r) in list {
                 out.push_str(&csv_field(c));
-                out.push_str(&format!(",{}", r.len()));
+                out.push_str(&format!(",{}", r.reach.len()));
                 for k in 0..stages {
                     out.push(',');
-                    if let Some(t) = r.get(k) {
+                    if let Some(Some(t)) = r.reach.get(k) {
                         out.push_str(&rfc3339(*t));
                     }
                 }
@@ -60,12 +63,13 @@ pub fn render(
                 .iter()
                 .map(|(c, r)| {
                     let reached: Vec<serde_json::Value> = r
+                        .reach
                         .iter()
                         .take(stages)
                         .enumerate()
-                        .map(|(k, t)| serde_json::json!({"stage": k + 1, "name": stage_names[k], "at": rfc3339(*t)}))
+                        .filter_map(|(k, t)| t.map(|t| serde_json::json!({"stage": k + 1, "name": stage_names[k], "at": rfc3339(t)})))
                         .collect();
-                    serde_json::json!({"contact": c, "depth": r.len(), "reached": reached})
+                    serde_json::json!({"contact": c, "depth": r.reach.len(), "reached": reached})
                 })
                 .collect();
             let mut text = serde_json::to_string_pretty(&rows)
@@ -89,7 +93,7 @@ fn parquet(list: &[Entry], stages: usize) -> Result<Vec<u8>, Diagnostic> {
             list.iter().map(|(c, _)| c.as_str()),
         )),
         Arc::new(UInt32Array::from_iter_values(
-            list.iter().map(|(_, r)| r.len() as u32),
+            list.iter().map(|(_, r)| r.reach.len() as u32),
         )),
     ];
     for k in 0..stages {
@@ -99,8 +103,10 @@ fn parquet(list: &[Entry], stages: usize) -> Result<Vec<u8>, Diagnostic> {
             true,
         ));
         columns.push(Arc::new(
-            TimestampMicrosecondArray::from_iter(list.iter().map(|(_, r)| r.get(k).copied()))
-                .with_timezone("UTC"),
+            TimestampMicrosecondArray::from_iter(
+                list.iter().map(|(_, r)| r.reach.get(k).copied().flatten()),
+            )
+            .with_timezone("UTC"),
         ));
     }
     let batch = RecordBatch::try_new(Arc::new(Schema::new(fields)), columns)

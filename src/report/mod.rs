@@ -58,34 +58,51 @@ fn rows(results: &[JourneyResult]) -> Vec<Vec<String>> {
     };
     let mut out = Vec::new();
     for r in results {
-        for s in &r.stages {
-            let t = &s.time_to_convert;
-            out.push(vec![
-                r.journey.clone(),
-                s.number.to_string(),
-                s.name.clone(),
-                s.segment.clone().unwrap_or_default(),
-                s.reached.to_string(),
-                f(s.conversion),
-                f(s.overall),
-                s.dropped.map(|x| x.to_string()).unwrap_or_default(),
-                f(s.dropped_rate),
-                s.kpi.map(|x| x.to_string()).unwrap_or_default(),
-                f(s.kpi_progress),
-                d(&t.from_previous, |x| x.median_seconds),
-                d(&t.from_previous, |x| x.p90_seconds),
-                d(&t.from_previous, |x| x.mean_seconds),
-                d(&t.from_first, |x| x.median_seconds),
-                d(&t.from_first, |x| x.p90_seconds),
-                d(&t.from_first, |x| x.mean_seconds),
-            ]);
+        // The whole funnel, then each breakdown group (named by its value).
+        let mut parts: Vec<(String, &[crate::run::results::StageResult])> =
+            vec![(String::new(), &r.stages)];
+        if let Some(b) = &r.breakdown {
+            for g in &b.groups {
+                let value = match (&g.value, g.other_values) {
+                    (_, n) if n > 0 => "(other)".to_string(),
+                    (Some(v), _) => v.clone(),
+                    (None, _) => "(none)".to_string(),
+                };
+                parts.push((format!("{}={value}", b.column), &g.stages));
+            }
+        }
+        for (group, stages) in parts {
+            for s in stages {
+                let t = &s.time_to_convert;
+                out.push(vec![
+                    r.journey.clone(),
+                    group.clone(),
+                    s.number.to_string(),
+                    s.name.clone(),
+                    s.segment.clone().unwrap_or_default(),
+                    s.reached.to_string(),
+                    f(s.conversion),
+                    f(s.overall),
+                    s.dropped.map(|x| x.to_string()).unwrap_or_default(),
+                    f(s.dropped_rate),
+                    s.kpi.map(|x| x.to_string()).unwrap_or_default(),
+                    f(s.kpi_progress),
+                    d(&t.from_previous, |x| x.median_seconds),
+                    d(&t.from_previous, |x| x.p90_seconds),
+                    d(&t.from_previous, |x| x.mean_seconds),
+                    d(&t.from_first, |x| x.median_seconds),
+                    d(&t.from_first, |x| x.p90_seconds),
+                    d(&t.from_first, |x| x.mean_seconds),
+                ]);
+            }
         }
     }
     out
 }
 
-const COLUMNS: [&str; 17] = [
+const COLUMNS: [&str; 18] = [
     "journey",
+    "breakdown",
     "stage",
     "name",
     "segment",
@@ -130,7 +147,7 @@ fn csv(results: &[JourneyResult]) -> String {
 
 fn parquet(results: &[JourneyResult]) -> Result<Vec<u8>, Diagnostic> {
     let rows = rows(results);
-    let numeric = |i: usize| !matches!(COLUMNS[i], "journey" | "name" | "segment");
+    let numeric = |i: usize| !matches!(COLUMNS[i], "journey" | "breakdown" | "name" | "segment");
     let counts = |i: usize| matches!(COLUMNS[i], "stage" | "reached" | "dropped" | "kpi");
     let fields: Vec<Field> = (0..COLUMNS.len())
         .map(|i| {

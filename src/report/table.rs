@@ -66,9 +66,17 @@ pub fn table(r: &JourneyResult, width: u16) -> String {
             .as_ref()
             .map(|d| human_duration(d.median_seconds))
             .unwrap_or_default();
-        let name = match &s.segment {
-            Some(seg) => format!("{}\n  {seg}", s.name),
-            None => s.name.clone(),
+        let mut notes: Vec<&str> = Vec::new();
+        if s.optional {
+            notes.push("optional");
+        }
+        if let Some(seg) = &s.segment {
+            notes.push(seg);
+        }
+        let name = if notes.is_empty() {
+            s.name.clone()
+        } else {
+            format!("{}\n  {}", s.name, notes.join(", "))
         };
         t.add_row(vec![
             s.number.to_string(),
@@ -97,6 +105,9 @@ pub fn table(r: &JourneyResult, width: u16) -> String {
     if let Some(w) = r.window_seconds {
         facts.push(format!("window {}", span_text(w)));
     }
+    if r.order != "sequential" {
+        facts.push(format!("order {}", r.order));
+    }
     if r.rows_skipped > 0 {
         facts.push(format!("{} rows skipped", thousands(r.rows_skipped)));
     }
@@ -123,10 +134,57 @@ pub fn table(r: &JourneyResult, width: u16) -> String {
         .as_ref()
         .map(|t| trend_table(t, width))
         .unwrap_or_default();
+    let trend = trend
+        + &r.breakdown
+            .as_ref()
+            .map(|b| breakdown_table(b, width))
+            .unwrap_or_default();
     format!(
         "{}\n{}\n\n{table}\n{segments}{trend}\nConv.: share of the previous stage (stage 1: of contacts in scope).\nMedian: time from the previous stage.\n",
         r.journey,
         facts.join(" · ")
+    )
+}
+
+/// Contacts reaching each stage, per breakdown value.
+fn breakdown_table(b: &crate::run::results::BreakdownOut, width: u16) -> String {
+    let stages = b.groups.first().map(|g| g.stages.len()).unwrap_or(0);
+    let mut table = Table::new();
+    let mut header = vec![b.column.clone()];
+    header.extend((1..=stages).map(|k| format!("Stage {k}")));
+    header.push("Overall".into());
+    table
+        .load_preset(presets::NOTHING)
+        .set_style(TableComponent::HeaderLines, '─')
+        .set_style(TableComponent::MiddleHeaderIntersections, '─')
+        .set_content_arrangement(ContentArrangement::Dynamic)
+        .set_width(width)
+        .set_header(header);
+    for g in &b.groups {
+        let value = match (&g.value, g.other_values) {
+            (_, n) if n > 0 => format!("(other: {n} values)"),
+            (Some(v), _) => v.clone(),
+            (None, _) => "(none)".into(),
+        };
+        let mut row = vec![value];
+        row.extend(g.stages.iter().map(|s| thousands(s.reached)));
+        row.push(pct(g.stages.last().and_then(|s| s.overall)));
+        table.add_row(row);
+    }
+    for (i, c) in table.column_iter_mut().enumerate() {
+        c.set_padding((0, 2));
+        if i > 0 {
+            c.set_cell_alignment(CellAlignment::Right);
+        }
+    }
+    let text = table
+        .lines()
+        .map(|l| l.trim_end().to_string())
+        .collect::<Vec<_>>()
+        .join("\n");
+    format!(
+        "\nContacts by `{}` of the activity that entered stage 1:\n\n{text}\n",
+        b.column
     )
 }
 

@@ -17,10 +17,11 @@ use datafusion::arrow::datatypes::Int64Type;
 use datafusion::error::DataFusionError;
 use datafusion::logical_expr::LogicalPlan;
 use datafusion::prelude::{SessionConfig, SessionContext};
-use results::{JourneyResult, PeriodOut};
+use results::{ContactReach, JourneyResult, PeriodOut};
 use std::path::PathBuf;
 
 /// How to run: the data and the engine's parallelism.
+#[derive(Debug, Clone, Default)]
 pub struct RunOptions {
     pub files: Vec<PathBuf>,
     /// DataFusion target partitions (threads); results never depend on it.
@@ -29,7 +30,14 @@ pub struct RunOptions {
     pub skip_bad_rows: bool,
     /// A trend for every journey (`--trend`), else the journey's own `trend`.
     pub trend: Option<hir::Trend>,
+    /// A breakdown column for every journey (`--by`), else the journey's own `by`.
+    pub by: Option<String>,
+    /// How many breakdown values to show before "other" (`--top`; 0 means the default, 10).
+    pub top: usize,
 }
+
+/// Breakdown values shown before "other" unless `--top` says otherwise.
+pub const DEFAULT_TOP: usize = 10;
 
 /// A journey with where it came from.
 pub struct Source<'a> {
@@ -58,7 +66,7 @@ pub async fn plan(
     label: &str,
     config: &Config,
     j: &hir::Journey,
-    skip_bad_rows: bool,
+    options: &RunOptions,
 ) -> Result<Lowered, Diagnostic> {
     let df = ctx
         .table(data::TABLE)
@@ -69,7 +77,8 @@ pub async fn plan(
         config,
         schema: &schema,
         data_label: label,
-        lenient_time: skip_bad_rows,
+        lenient_time: options.skip_bad_rows,
+        by: options.by.as_deref(),
     };
     lower::lower(j, &binding, df.logical_plan().clone())
 }
@@ -96,7 +105,7 @@ pub async fn run_one(
     config: &Config,
     s: &Source<'_>,
 ) -> Result<JourneyResult, Diagnostic> {
-    let lowered = plan(ctx, label, config, s.journey, options.skip_bad_rows).await?;
+    let lowered = plan(ctx, label, config, s.journey, options).await?;
     execute(ctx, label, options, config, s, &lowered).await
 }
 
@@ -115,20 +124,32 @@ async fn collect(
         .map_err(|e| execution_error(e, label, config))
 }
 
-/// Each contact's reach times from the funnel plan's output.
-pub fn reaches(batches: &[RecordBatch]) -> Vec<Vec<i64>> {
+/// Each contact's reach times and breakdown value from the funnel plan's output.
+pub fn reaches(batches: &[RecordBatch]) -> Vec<ContactReach> {
     let mut out = Vec::new();
     for b in batches {
-        let Some(col) = b.column_by_name(lower::REACH) else {
+        let Some(col) = b.column_by_name(lower::FUNNEL) else {
             continue;
         };
-        let lists = col.as_list::<i32>();
-        for i in 0..lists.len() {
-            if lists.is_null(i) {
+        let s = col.as_struct();
+        let (Some(lists), Some(by)) = (s.column_by_name(udaf::REACH), s.column_by_name(udaf::BY))
+        else {
+            continue;
+        };
+        let (lists, by) = (lists.as_list::<i32>(), by.as_string::<i32>());
+        for i in 0..s.len() {
+            if s.is_null(i) || lists.is_null(i) {
+                out.push(ContactReach::default());
                 continue;
             }
             let v = lists.value(i);
-            out.push(v.as_primitive::<Int64Type>().values().to_vec());
+            let v = v.as_primitive::<Int64Type>();
+            out.push(ContactReach {
+                reach: (0..v.len())
+                    .map(|k| v.is_valid(k).then(|| v.value(k)))
+                    .collect(),
+                by: by.is_valid(i).then(|| by.value(i).to_string()),
+            });
         }
     }
     out
@@ -146,12 +167,22 @@ async fn execute(
     let (contacts, rows, bad) = scope_counts(ctx, label, options, config, j, lowered).await?;
     let funnel = collect(ctx, &lowered.funnel, label, config).await?;
     let reaches = reaches(&funnel);
-    let stages = results::stage_metrics(j, contacts, reaches.iter().map(|r| r.as_slice()));
-    let segments = results::segment_counts(j, reaches.iter().map(|r| r.len()));
+    let stages = results::stage_metrics(j, Some(contacts), reaches.iter());
+    let segments = results::segment_counts(j, reaches.iter());
     let trend = options
         .trend
         .or(j.trend)
-        .map(|unit| results::trend(j.stages.len(), unit, reaches.iter().map(|r| r.as_slice())));
+        .map(|unit| results::trend(j, unit, reaches.iter()));
+    let by = options
+        .by
+        .as_deref()
+        .or(j.by.as_ref().map(|b| b.node.as_str()));
+    let top = if options.top == 0 {
+        DEFAULT_TOP
+    } else {
+        options.top
+    };
+    let breakdown = by.map(|column| results::breakdown(j, column, top, &reaches));
     Ok(JourneyResult {
         journey: j.name.clone(),
         source_sha256: sha256_hex(s.text.as_bytes()),
@@ -173,6 +204,7 @@ async fn execute(
         stages,
         segments,
         trend,
+        breakdown,
     })
 }
 
@@ -228,16 +260,16 @@ pub async fn contact_reaches(
     options: &RunOptions,
     config: &Config,
     j: &hir::Journey,
-) -> Result<Vec<(String, Vec<i64>)>, Diagnostic> {
+) -> Result<Vec<(String, ContactReach)>, Diagnostic> {
     let (ctx, label) = open(options).await?;
-    let lowered = plan(&ctx, &label, config, j, options.skip_bad_rows).await?;
+    let lowered = plan(&ctx, &label, config, j, options).await?;
     scope_counts(&ctx, &label, options, config, j, &lowered).await?;
     let funnel = collect(&ctx, &lowered.funnel, &label, config).await?;
     let mut out = Vec::new();
     for b in &funnel {
         let (Some(contact), Some(_)) = (
             b.column_by_name(lower::CONTACT),
-            b.column_by_name(lower::REACH),
+            b.column_by_name(lower::FUNNEL),
         ) else {
             continue;
         };
@@ -256,7 +288,7 @@ pub async fn contact_reaches(
     if numeric {
         out.sort_by_key(|(c, _)| c.parse::<i64>().unwrap_or(0));
     } else {
-        out.sort();
+        out.sort_by(|a, b| a.0.cmp(&b.0));
     }
     Ok(out)
 }

@@ -23,6 +23,41 @@ pub struct JourneyResult {
     pub segments: Vec<SegmentCount>,
     /// The funnel per period of stage-1 time, when a trend is asked for.
     pub trend: Option<TrendOut>,
+    /// The funnel per value of a column on the stage-1 activity, when a breakdown is asked for.
+    pub breakdown: Option<BreakdownOut>,
+}
+
+/// What the engine found for one contact.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ContactReach {
+    /// Reach time per stage up to the contact's depth; `None` for a skipped optional stage.
+    pub reach: Vec<Option<i64>>,
+    /// The breakdown value of the counted chain's stage-1 activity.
+    pub by: Option<String>,
+}
+
+impl ContactReach {
+    pub fn reached(&self, k: usize) -> bool {
+        matches!(self.reach.get(k), Some(Some(_)))
+    }
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct BreakdownOut {
+    pub column: String,
+    /// The top values by contacts reaching stage 1 (then by value), then "other".
+    pub groups: Vec<BreakdownGroup>,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct BreakdownGroup {
+    /// The value (null where the activity has none; null with `other_values` > 0 for "other").
+    pub value: Option<String>,
+    /// How many values this group merges (0 for a single value).
+    pub other_values: u64,
+    /// Every stage metric for these contacts (stage 1's conversion is null: contacts in scope
+    /// have no breakdown value until they reach stage 1).
+    pub stages: Vec<StageResult>,
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -161,35 +196,48 @@ fn ratio(a: u64, b: u64) -> Option<f64> {
     (b > 0).then(|| a as f64 / b as f64)
 }
 
-/// Stage metrics from each contact's reach times (one list per contact that reached stage 1
-/// or had a stage-matching activity; the list's length is the contact's depth).
+/// The required stage before stage `k`, if any (the base of its conversion).
+fn previous_required(j: &hir::Journey, k: usize) -> Option<usize> {
+    (0..k).rev().find(|&i| !j.stages[i].optional)
+}
+
+/// Stage metrics from each contact's reach times (contacts that reached no stage have an
+/// empty reach). Stage 1's conversion is over `contacts_in_scope` when given.
 pub fn stage_metrics<'a>(
     j: &hir::Journey,
-    contacts_in_scope: u64,
-    reaches: impl Iterator<Item = &'a [i64]>,
+    contacts_in_scope: Option<u64>,
+    reaches: impl Iterator<Item = &'a ContactReach>,
 ) -> Vec<StageResult> {
     let k = j.stages.len();
     let mut reached = vec![0u64; k];
     let mut from_prev: Vec<Vec<i64>> = vec![Vec::new(); k];
     let mut from_first: Vec<Vec<i64>> = vec![Vec::new(); k];
-    for times in reaches {
-        for (i, &t) in times.iter().enumerate().take(k) {
+    for c in reaches {
+        // The previous stage on the contact's chain (skipped optional stages are not on it).
+        let mut previous: Option<i64> = None;
+        for (i, t) in c.reach.iter().enumerate().take(k) {
+            let Some(t) = *t else { continue };
             reached[i] += 1;
-            if i > 0 {
-                from_prev[i].push(t - times[i - 1]);
-                from_first[i].push(t - times[0]);
+            if let (Some(p), Some(Some(first))) = (previous, c.reach.first()) {
+                from_prev[i].push(t - p);
+                from_first[i].push(t - first);
             }
+            previous = Some(t);
         }
     }
     (0..k)
         .map(|i| {
             let s = &j.stages[i];
-            let base = if i == 0 {
-                contacts_in_scope
-            } else {
-                reached[i - 1]
+            let base = match previous_required(j, i) {
+                None => contacts_in_scope,
+                Some(p) => Some(reached[p]),
             };
-            let dropped = (i + 1 < k).then(|| reached[i] - reached[i + 1]);
+            // Drop-off is to the next required stage; an optional stage is a side branch.
+            let next = (i + 1..k).find(|&n| !j.stages[n].optional);
+            let dropped = match (s.optional, next) {
+                (false, Some(n)) => Some(reached[i] - reached[n].min(reached[i])),
+                _ => None,
+            };
             StageResult {
                 number: i + 1,
                 name: s.name.clone(),
@@ -197,7 +245,7 @@ pub fn stage_metrics<'a>(
                 kpi: s.kpi,
                 optional: s.optional,
                 reached: reached[i],
-                conversion: ratio(reached[i], base),
+                conversion: base.and_then(|b| ratio(reached[i], b)),
                 overall: ratio(reached[i], reached[0]),
                 dropped,
                 dropped_rate: dropped.and_then(|d| ratio(d, reached[i])),
@@ -211,31 +259,82 @@ pub fn stage_metrics<'a>(
         .collect()
 }
 
-/// Contacts per segment: a contact counts for the segment of the deepest labelled stage it
-/// reached (stages without a label do not change it). Segments in funnel order of first use.
-pub fn segment_counts(j: &hir::Journey, depths: impl Iterator<Item = usize>) -> Vec<SegmentCount> {
-    // For each depth, the label of the deepest labelled stage at or above it.
-    let mut label_at: Vec<Option<usize>> = Vec::with_capacity(j.stages.len() + 1);
-    let mut names: Vec<&'static str> = Vec::new();
-    let mut current = None;
-    label_at.push(None);
-    for s in &j.stages {
-        if let Some(seg) = s.segment {
-            let i = match names.iter().position(|n| *n == seg.name()) {
-                Some(i) => i,
-                None => {
-                    names.push(seg.name());
-                    names.len() - 1
-                }
-            };
-            current = Some(i);
-        }
-        label_at.push(current);
+/// The funnel per breakdown value: the `top` values with the most contacts reaching stage 1
+/// (ties by value, NULL last), and the rest merged into one "other" group.
+pub fn breakdown(
+    j: &hir::Journey,
+    column: &str,
+    top: usize,
+    reaches: &[ContactReach],
+) -> BreakdownOut {
+    let mut by_value: std::collections::BTreeMap<Option<&str>, Vec<&ContactReach>> =
+        Default::default();
+    for c in reaches.iter().filter(|c| c.reached(0)) {
+        by_value.entry(c.by.as_deref()).or_default().push(c);
     }
+    let mut values: Vec<(Option<&str>, Vec<&ContactReach>)> = by_value.into_iter().collect();
+    // Most contacts first; then by value, NULL after every value.
+    values.sort_by(|a, b| {
+        b.1.len()
+            .cmp(&a.1.len())
+            .then_with(|| (a.0.is_none(), a.0).cmp(&(b.0.is_none(), b.0)))
+    });
+    let rest: Vec<(Option<&str>, Vec<&ContactReach>)> = values.split_off(top.min(values.len()));
+    let mut groups: Vec<BreakdownGroup> = values
+        .into_iter()
+        .map(|(v, cs)| BreakdownGroup {
+            value: v.map(str::to_string),
+            other_values: 0,
+            stages: stage_metrics(j, None, cs.into_iter()),
+        })
+        .collect();
+    if !rest.is_empty() {
+        groups.push(BreakdownGroup {
+            value: None,
+            other_values: rest.len() as u64,
+            stages: stage_metrics(j, None, rest.iter().flat_map(|(_, cs)| cs.iter().copied())),
+        });
+    }
+    BreakdownOut {
+        column: column.to_string(),
+        groups,
+    }
+}
+
+/// Contacts per segment: a contact counts for the segment of the deepest labelled stage on its
+/// counted chain (stages without a label, and skipped optional stages, do not change it).
+/// Segments in funnel order of first use.
+pub fn segment_counts<'a>(
+    j: &hir::Journey,
+    reaches: impl Iterator<Item = &'a ContactReach>,
+) -> Vec<SegmentCount> {
+    // Each stage's label as an index into `names`.
+    let mut names: Vec<&'static str> = Vec::new();
+    let label: Vec<Option<usize>> = j
+        .stages
+        .iter()
+        .map(|s| {
+            s.segment
+                .map(|seg| match names.iter().position(|n| *n == seg.name()) {
+                    Some(i) => i,
+                    None => {
+                        names.push(seg.name());
+                        names.len() - 1
+                    }
+                })
+        })
+        .collect();
     let mut counts = vec![0u64; names.len()];
-    for d in depths {
-        if let Some(Some(i)) = label_at.get(d.min(j.stages.len())) {
-            counts[*i] += 1;
+    for c in reaches {
+        let deepest = (0..c.reach.len().min(label.len())).rev().find_map(|k| {
+            if c.reached(k) {
+                label[k]
+            } else {
+                None
+            }
+        });
+        if let Some(i) = deepest {
+            counts[i] += 1;
         }
     }
     names
@@ -266,18 +365,22 @@ pub fn trend_start(unit: hir::Trend, micros: i64) -> chrono::NaiveDate {
 /// The funnel per period of stage-1 time: contacts are bucketed by the start of their counted
 /// chain (T_1), periods in time order, empty periods left out.
 pub fn trend<'a>(
-    stages: usize,
+    j: &hir::Journey,
     unit: hir::Trend,
-    reaches: impl Iterator<Item = &'a [i64]>,
+    reaches: impl Iterator<Item = &'a ContactReach>,
 ) -> TrendOut {
     let mut buckets: std::collections::BTreeMap<chrono::NaiveDate, Vec<u64>> = Default::default();
     for r in reaches {
-        let Some(&t1) = r.first() else { continue };
+        let Some(Some(t1)) = r.reach.first() else {
+            continue;
+        };
         let counts = buckets
-            .entry(trend_start(unit, t1))
-            .or_insert_with(|| vec![0; stages]);
-        for c in counts.iter_mut().take(r.len().min(stages)) {
-            *c += 1;
+            .entry(trend_start(unit, *t1))
+            .or_insert_with(|| vec![0; j.stages.len()]);
+        for (k, c) in counts.iter_mut().enumerate() {
+            if r.reached(k) {
+                *c += 1;
+            }
         }
     }
     TrendOut {
@@ -287,13 +390,7 @@ pub fn trend<'a>(
             .map(|(start, reached)| TrendBucket {
                 start: start.format("%Y-%m-%d").to_string(),
                 conversion: (0..reached.len())
-                    .map(|k| {
-                        if k == 0 {
-                            None
-                        } else {
-                            ratio(reached[k], reached[k - 1])
-                        }
-                    })
+                    .map(|k| previous_required(j, k).and_then(|p| ratio(reached[k], reached[p])))
                     .collect(),
                 reached,
             })
@@ -340,7 +437,12 @@ mod tests {
         let src = "journey \"J\" {\n  stage \"A\" {\n    segment prospect\n    when registered\n  }\n  stage \"B\" { when opened email }\n  stage \"C\" {\n    segment lead\n    when submitted form \"f\"\n  }\n}\n";
         let (_, checked) = crate::check::check_source(src);
         let j = &checked.journeys[0];
-        let counts = segment_counts(j, [0, 1, 2, 2, 3].into_iter());
+        let reach = |depth: usize| ContactReach {
+            reach: vec![Some(0); depth],
+            by: None,
+        };
+        let contacts: Vec<ContactReach> = [0, 1, 2, 2, 3].into_iter().map(reach).collect();
+        let counts = segment_counts(j, contacts.iter());
         let pairs: Vec<(&str, u64)> = counts
             .iter()
             .map(|c| (c.segment.as_str(), c.contacts))

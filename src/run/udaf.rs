@@ -1,16 +1,19 @@
-//! `journey_funnel(t, tiebreak, mask)`: the funnel core as a DataFusion aggregate. Per contact
-//! it gathers the stage-matching activities (time, activity id, rule mask) and, at the end, runs
-//! [`chain::evaluate`] on them, returning the reach time of each stage of the counted chain.
+//! `journey_funnel(t, tiebreak, mask [, same] [, by])`: the funnel core as a DataFusion
+//! aggregate. Per contact it gathers the activities (time, activity id, rule mask, and the
+//! `same` and `by` values when the journey has them) and, at the end, runs
+//! [`chain::evaluate`] on them. It returns a struct: `reach`, the reach time of each stage of the
+//! counted chain (NULL for a skipped optional stage), and `by`, the breakdown value of its
+//! stage-1 activity.
 //!
 //! Both the row-wise [`Accumulator`] and the [`GroupsAccumulator`] (used with GROUP BY) are
-//! provided; partial states (three lists per contact) merge by concatenation, so the result is
-//! the same whatever the partitioning.
+//! provided; partial states (one list per argument per contact) merge by concatenation, so the
+//! result is the same whatever the partitioning.
 
-use super::chain::{self, Program, Row};
+use super::chain::{self, Outcome, Program, Row, NO_GROUP};
 use datafusion::arrow::array::{
-    Array, ArrayRef, AsArray, BooleanArray, Int64Builder, ListArray, ListBuilder,
+    Array, ArrayRef, AsArray, BooleanArray, Int64Builder, ListBuilder, StringBuilder, StructArray,
 };
-use datafusion::arrow::datatypes::{DataType, Field, FieldRef, Int64Type};
+use datafusion::arrow::datatypes::{DataType, Field, FieldRef, Fields, Int64Type};
 use datafusion::common::{DataFusionError, Result, ScalarValue};
 use datafusion::logical_expr::function::{AccumulatorArgs, StateFieldsArgs};
 use datafusion::logical_expr::{
@@ -20,18 +23,29 @@ use datafusion::logical_expr::{
 use std::sync::Arc;
 
 pub const NAME: &str = "journey_funnel";
+/// Fields of the result struct.
+pub const REACH: &str = "reach";
+pub const BY: &str = "by";
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct FunnelUdaf {
     program: Arc<Program>,
+    /// Whether the call has a `by` argument (after `same`, when the program has that).
+    by: bool,
     signature: Signature,
 }
 
 impl FunnelUdaf {
-    pub fn new(program: Program) -> Self {
+    pub fn new(program: Program, by: bool) -> Self {
+        let mut args = vec![DataType::Int64; 3];
+        args.extend(std::iter::repeat_n(
+            DataType::Utf8,
+            program.same as usize + by as usize,
+        ));
         FunnelUdaf {
             program: Arc::new(program),
-            signature: Signature::exact(vec![DataType::Int64; 3], Volatility::Immutable),
+            by,
+            signature: Signature::exact(args, Volatility::Immutable),
         }
     }
 
@@ -43,11 +57,19 @@ impl FunnelUdaf {
         self.udaf().call(args)
     }
 
+    fn layout(&self) -> Layout {
+        Layout {
+            same: self.program.same,
+            by: self.by,
+        }
+    }
+
     /// The row-wise accumulator DataFusion uses without GROUP BY (public for tests).
     pub fn row_accumulator(&self) -> Box<dyn Accumulator> {
         Box::new(FunnelAccumulator {
             program: self.program.clone(),
-            rows: Vec::new(),
+            layout: self.layout(),
+            contact: Contact::default(),
         })
     }
 
@@ -55,13 +77,21 @@ impl FunnelUdaf {
     pub fn groups_accumulator(&self) -> Box<dyn GroupsAccumulator> {
         Box::new(FunnelGroups {
             program: self.program.clone(),
+            layout: self.layout(),
             groups: Vec::new(),
         })
     }
 }
 
-fn list_type() -> DataType {
-    DataType::List(Arc::new(Field::new_list_field(DataType::Int64, true)))
+fn list_of(t: DataType) -> DataType {
+    DataType::List(Arc::new(Field::new_list_field(t, true)))
+}
+
+fn result_fields() -> Fields {
+    Fields::from(vec![
+        Field::new(REACH, list_of(DataType::Int64), true),
+        Field::new(BY, DataType::Utf8, true),
+    ])
 }
 
 impl AggregateUDFImpl for FunnelUdaf {
@@ -74,7 +104,7 @@ impl AggregateUDFImpl for FunnelUdaf {
     }
 
     fn return_type(&self, _args: &[DataType]) -> Result<DataType> {
-        Ok(list_type())
+        Ok(DataType::Struct(result_fields()))
     }
 
     fn accumulator(&self, _args: AccumulatorArgs) -> Result<Box<dyn Accumulator>> {
@@ -82,10 +112,19 @@ impl AggregateUDFImpl for FunnelUdaf {
     }
 
     fn state_fields(&self, _args: StateFieldsArgs) -> Result<Vec<FieldRef>> {
-        Ok(["times", "tiebreaks", "masks"]
-            .into_iter()
-            .map(|n| Arc::new(Field::new(n, list_type(), true)))
-            .collect())
+        let layout = self.layout();
+        let mut fields = vec![
+            Field::new("times", list_of(DataType::Int64), true),
+            Field::new("tiebreaks", list_of(DataType::Int64), true),
+            Field::new("masks", list_of(DataType::Int64), true),
+        ];
+        if layout.same {
+            fields.push(Field::new("sames", list_of(DataType::Utf8), true));
+        }
+        if layout.by {
+            fields.push(Field::new("bys", list_of(DataType::Utf8), true));
+        }
+        Ok(fields.into_iter().map(Arc::new).collect())
     }
 
     fn groups_accumulator_supported(&self, _args: AccumulatorArgs) -> bool {
@@ -100,123 +139,280 @@ impl AggregateUDFImpl for FunnelUdaf {
     }
 }
 
-/// Rows of the update arguments (NULL times are skipped: such a row has no place in a chain).
-fn rows_of(values: &[ArrayRef]) -> Result<(Vec<Option<Row>>, usize)> {
-    let [t, id, mask] = values else {
-        return Err(DataFusionError::Internal(format!(
-            "{NAME} takes 3 arguments"
-        )));
-    };
-    let (t, id, mask) = (
-        t.as_primitive::<Int64Type>(),
-        id.as_primitive::<Int64Type>(),
-        mask.as_primitive::<Int64Type>(),
-    );
-    let rows = (0..t.len())
-        .map(|i| {
-            (t.is_valid(i) && mask.is_valid(i) && mask.value(i) != 0).then(|| Row {
-                time: t.value(i),
-                tiebreak: if id.is_valid(i) { id.value(i) } else { 0 },
-                mask: mask.value(i) as u64,
+/// Which optional arguments the call has.
+#[derive(Debug, Clone, Copy)]
+struct Layout {
+    same: bool,
+    by: bool,
+}
+
+impl Layout {
+    fn arity(self) -> usize {
+        3 + self.same as usize + self.by as usize
+    }
+}
+
+/// One contact's activities; `Row::group` and `Row::label` index `texts` (NO_GROUP for NULL,
+/// or where the call has no such argument) until [`Contact::evaluate`] turns them into ranks.
+#[derive(Debug, Default)]
+struct Contact {
+    rows: Vec<Row>,
+    texts: Vec<String>,
+}
+
+impl Contact {
+    fn intern(&mut self, text: Option<&str>) -> u32 {
+        let Some(text) = text else {
+            return NO_GROUP;
+        };
+        match self.texts.iter().position(|t| t == text) {
+            Some(i) => i as u32,
+            None => {
+                self.texts.push(text.to_string());
+                (self.texts.len() - 1) as u32
+            }
+        }
+    }
+
+    fn text(&self, i: u32) -> Option<&str> {
+        (i != NO_GROUP).then(|| self.texts[i as usize].as_str())
+    }
+
+    /// Run the core. Value indices become ranks in the values' order first, so the activity
+    /// order (which uses them last) never depends on the order rows arrived in.
+    fn evaluate(&mut self, program: &Program) -> (Outcome, Option<String>) {
+        let mut order: Vec<u32> = (0..self.texts.len() as u32).collect();
+        order.sort_by(|&a, &b| self.texts[a as usize].cmp(&self.texts[b as usize]));
+        let mut rank = vec![0u32; self.texts.len()];
+        for (r, &i) in order.iter().enumerate() {
+            rank[i as usize] = r as u32;
+        }
+        let to_rank = |i: u32| {
+            if i == NO_GROUP {
+                NO_GROUP
+            } else {
+                rank[i as usize]
+            }
+        };
+        for row in &mut self.rows {
+            row.group = to_rank(row.group);
+            row.label = to_rank(row.label);
+        }
+        let outcome = chain::evaluate(program, &mut self.rows);
+        let label = outcome
+            .label
+            .filter(|&l| l != NO_GROUP)
+            .map(|l| self.texts[order[l as usize] as usize].clone());
+        (outcome, label)
+    }
+
+    fn size(&self) -> usize {
+        self.rows.capacity() * std::mem::size_of::<Row>()
+            + self.texts.iter().map(|t| t.capacity() + 24).sum::<usize>()
+    }
+}
+
+/// Reads update arguments and partial states into contacts.
+struct Reader<'a> {
+    layout: Layout,
+    args: &'a [ArrayRef],
+}
+
+impl<'a> Reader<'a> {
+    fn new(layout: Layout, args: &'a [ArrayRef]) -> Result<Self> {
+        if args.len() != layout.arity() {
+            return Err(DataFusionError::Internal(format!(
+                "{NAME} takes {} arguments, got {}",
+                layout.arity(),
+                args.len()
+            )));
+        }
+        Ok(Reader { layout, args })
+    }
+
+    /// Update argument row `i` into `contact`. Rows without a time have no place in a chain;
+    /// rows matching no rule are kept only where `order strict` needs them.
+    fn push_row(&self, contact: &mut Contact, i: usize, keep_unmatched: bool) {
+        let t = self.args[0].as_primitive::<Int64Type>();
+        let id = self.args[1].as_primitive::<Int64Type>();
+        let mask = self.args[2].as_primitive::<Int64Type>();
+        if !t.is_valid(i) {
+            return;
+        }
+        let m = if mask.is_valid(i) {
+            mask.value(i) as u64
+        } else {
+            0
+        };
+        if m == 0 && !keep_unmatched {
+            return;
+        }
+        let text = |k: usize| {
+            let a = self.args[k].as_string::<i32>();
+            a.is_valid(i).then(|| a.value(i))
+        };
+        let group = if self.layout.same {
+            contact.intern(text(3))
+        } else {
+            NO_GROUP
+        };
+        let label = if self.layout.by {
+            contact.intern(text(3 + self.layout.same as usize))
+        } else {
+            NO_GROUP
+        };
+        contact.rows.push(Row {
+            time: t.value(i),
+            tiebreak: if id.is_valid(i) { id.value(i) } else { 0 },
+            mask: m,
+            group,
+            label,
+        });
+    }
+
+    /// Partial state `i` (one list per argument) into `contact`.
+    fn push_state(&self, contact: &mut Contact, i: usize) {
+        let list = |k: usize| self.args[k].as_list::<i32>().value(i);
+        let (t, id, mask) = (list(0), list(1), list(2));
+        let (t, id, mask) = (
+            t.as_primitive::<Int64Type>(),
+            id.as_primitive::<Int64Type>(),
+            mask.as_primitive::<Int64Type>(),
+        );
+        let same = self.layout.same.then(|| list(3));
+        let by = self.layout.by.then(|| list(3 + self.layout.same as usize));
+        let text = |a: &Option<ArrayRef>, j: usize| {
+            a.as_ref().and_then(|a| {
+                let s = a.as_string::<i32>();
+                s.is_valid(j).then(|| s.value(j).to_string())
             })
-        })
-        .collect();
-    Ok((rows, t.len()))
+        };
+        for j in 0..t.len() {
+            let group = if self.layout.same {
+                contact.intern(text(&same, j).as_deref())
+            } else {
+                NO_GROUP
+            };
+            let label = if self.layout.by {
+                contact.intern(text(&by, j).as_deref())
+            } else {
+                NO_GROUP
+            };
+            contact.rows.push(Row {
+                time: t.value(j),
+                tiebreak: id.value(j),
+                mask: mask.value(j) as u64,
+                group,
+                label,
+            });
+        }
+    }
 }
 
-/// The rows held in the `i`-th entry of the three state lists.
-fn rows_of_state(states: &[ArrayRef], i: usize) -> Result<Vec<Row>> {
-    let [t, id, mask] = states else {
-        return Err(DataFusionError::Internal(format!(
-            "{NAME} state has 3 fields"
-        )));
-    };
-    let get = |a: &ArrayRef| -> ArrayRef { a.as_list::<i32>().value(i) };
-    let (t, id, mask) = (get(t), get(id), get(mask));
-    let (t, id, mask) = (
-        t.as_primitive::<Int64Type>(),
-        id.as_primitive::<Int64Type>(),
-        mask.as_primitive::<Int64Type>(),
-    );
-    Ok((0..t.len())
-        .map(|j| Row {
-            time: t.value(j),
-            tiebreak: id.value(j),
-            mask: mask.value(j) as u64,
-        })
-        .collect())
-}
-
-fn to_lists(groups: &[Vec<Row>]) -> Vec<ArrayRef> {
-    let mut builders: Vec<ListBuilder<Int64Builder>> = (0..3)
+fn to_lists<'a>(layout: Layout, contacts: impl Iterator<Item = &'a Contact>) -> Vec<ArrayRef> {
+    let mut ints: Vec<ListBuilder<Int64Builder>> = (0..3)
         .map(|_| ListBuilder::new(Int64Builder::new()))
         .collect();
-    for rows in groups {
-        for r in rows {
-            builders[0].values().append_value(r.time);
-            builders[1].values().append_value(r.tiebreak);
-            builders[2].values().append_value(r.mask as i64);
+    let mut texts: Vec<ListBuilder<StringBuilder>> = (0..layout.arity() - 3)
+        .map(|_| ListBuilder::new(StringBuilder::new()))
+        .collect();
+    for c in contacts {
+        for r in &c.rows {
+            ints[0].values().append_value(r.time);
+            ints[1].values().append_value(r.tiebreak);
+            ints[2].values().append_value(r.mask as i64);
+            let mut k = 0;
+            if layout.same {
+                texts[k].values().append_option(c.text(r.group));
+                k += 1;
+            }
+            if layout.by {
+                texts[k].values().append_option(c.text(r.label));
+            }
         }
-        builders.iter_mut().for_each(|b| b.append(true));
+        ints.iter_mut().for_each(|b| b.append(true));
+        texts.iter_mut().for_each(|b| b.append(true));
     }
-    builders
-        .into_iter()
+    ints.into_iter()
         .map(|mut b| Arc::new(b.finish()) as ArrayRef)
+        .chain(
+            texts
+                .into_iter()
+                .map(|mut b| Arc::new(b.finish()) as ArrayRef),
+        )
         .collect()
 }
 
-fn reach_list(reaches: impl Iterator<Item = Vec<i64>>) -> ListArray {
-    let mut b = ListBuilder::new(Int64Builder::new());
-    for r in reaches {
-        b.values().append_slice(&r);
-        b.append(true);
+fn results(outcomes: impl Iterator<Item = (Outcome, Option<String>)>) -> StructArray {
+    let mut reach = ListBuilder::new(Int64Builder::new());
+    let mut by = StringBuilder::new();
+    for (o, label) in outcomes {
+        for t in &o.reach {
+            reach.values().append_option(*t);
+        }
+        reach.append(true);
+        by.append_option(label);
     }
-    b.finish()
+    StructArray::new(
+        result_fields(),
+        vec![Arc::new(reach.finish()), Arc::new(by.finish())],
+        None,
+    )
+}
+
+fn keeps_unmatched(program: &Program) -> bool {
+    program.order == chain::Order::Strict
 }
 
 #[derive(Debug)]
 struct FunnelAccumulator {
     program: Arc<Program>,
-    rows: Vec<Row>,
+    layout: Layout,
+    contact: Contact,
 }
 
 impl Accumulator for FunnelAccumulator {
     fn update_batch(&mut self, values: &[ArrayRef]) -> Result<()> {
-        let (rows, _) = rows_of(values)?;
-        self.rows.extend(rows.into_iter().flatten());
+        let reader = Reader::new(self.layout, values)?;
+        let keep = keeps_unmatched(&self.program);
+        for i in 0..values[0].len() {
+            reader.push_row(&mut self.contact, i, keep);
+        }
         Ok(())
     }
 
     fn merge_batch(&mut self, states: &[ArrayRef]) -> Result<()> {
-        for i in 0..states.first().map(|s| s.len()).unwrap_or(0) {
-            self.rows.extend(rows_of_state(states, i)?);
+        let reader = Reader::new(self.layout, states)?;
+        for i in 0..states[0].len() {
+            reader.push_state(&mut self.contact, i);
         }
         Ok(())
     }
 
     fn state(&mut self) -> Result<Vec<ScalarValue>> {
-        to_lists(std::slice::from_ref(&self.rows))
+        to_lists(self.layout, std::iter::once(&self.contact))
             .into_iter()
             .map(|a| ScalarValue::try_from_array(&a, 0))
             .collect()
     }
 
     fn evaluate(&mut self) -> Result<ScalarValue> {
-        let reach = chain::evaluate(&self.program, &mut self.rows);
+        let outcome = self.contact.evaluate(&self.program);
         ScalarValue::try_from_array(
-            &(Arc::new(reach_list(std::iter::once(reach))) as ArrayRef),
+            &(Arc::new(results(std::iter::once(outcome))) as ArrayRef),
             0,
         )
     }
 
     fn size(&self) -> usize {
-        std::mem::size_of_val(self) + self.rows.capacity() * std::mem::size_of::<Row>()
+        std::mem::size_of_val(self) + self.contact.size()
     }
 }
 
 struct FunnelGroups {
     program: Arc<Program>,
-    groups: Vec<Vec<Row>>,
+    layout: Layout,
+    groups: Vec<Contact>,
 }
 
 impl GroupsAccumulator for FunnelGroups {
@@ -227,15 +423,14 @@ impl GroupsAccumulator for FunnelGroups {
         opt_filter: Option<&BooleanArray>,
         total_num_groups: usize,
     ) -> Result<()> {
-        self.groups.resize_with(total_num_groups, Vec::new);
-        let (rows, _) = rows_of(values)?;
-        for (i, (row, &g)) in rows.into_iter().zip(group_indices).enumerate() {
+        self.groups.resize_with(total_num_groups, Contact::default);
+        let reader = Reader::new(self.layout, values)?;
+        let keep = keeps_unmatched(&self.program);
+        for (i, &g) in group_indices.iter().enumerate() {
             if opt_filter.is_some_and(|f| !f.is_valid(i) || !f.value(i)) {
                 continue;
             }
-            if let Some(r) = row {
-                self.groups[g].push(r);
-            }
+            reader.push_row(&mut self.groups[g], i, keep);
         }
         Ok(())
     }
@@ -246,10 +441,10 @@ impl GroupsAccumulator for FunnelGroups {
         group_indices: &[usize],
         total_num_groups: usize,
     ) -> Result<()> {
-        self.groups.resize_with(total_num_groups, Vec::new);
+        self.groups.resize_with(total_num_groups, Contact::default);
+        let reader = Reader::new(self.layout, values)?;
         for (i, &g) in group_indices.iter().enumerate() {
-            let rows = rows_of_state(values, i)?;
-            self.groups[g].extend(rows);
+            reader.push_state(&mut self.groups[g], i);
         }
         Ok(())
     }
@@ -257,16 +452,14 @@ impl GroupsAccumulator for FunnelGroups {
     fn evaluate(&mut self, emit_to: EmitTo) -> Result<ArrayRef> {
         let groups = emit_to.take_needed(&mut self.groups);
         let program = &self.program;
-        Ok(Arc::new(reach_list(
-            groups
-                .into_iter()
-                .map(|mut rows| chain::evaluate(program, &mut rows)),
+        Ok(Arc::new(results(
+            groups.into_iter().map(|mut c| c.evaluate(program)),
         )))
     }
 
     fn state(&mut self, emit_to: EmitTo) -> Result<Vec<ArrayRef>> {
         let groups = emit_to.take_needed(&mut self.groups);
-        Ok(to_lists(&groups))
+        Ok(to_lists(self.layout, groups.iter()))
     }
 
     /// Each input row as its own partial state (a one-row list; empty when filtered out).
@@ -275,24 +468,22 @@ impl GroupsAccumulator for FunnelGroups {
         values: &[ArrayRef],
         opt_filter: Option<&BooleanArray>,
     ) -> Result<Vec<ArrayRef>> {
-        let (rows, _) = rows_of(values)?;
-        let groups: Vec<Vec<Row>> = rows
-            .into_iter()
-            .enumerate()
-            .map(|(i, r)| match r {
-                Some(r) if !opt_filter.is_some_and(|f| !f.is_valid(i) || !f.value(i)) => vec![r],
-                _ => Vec::new(),
+        let reader = Reader::new(self.layout, values)?;
+        let keep = keeps_unmatched(&self.program);
+        let contacts: Vec<Contact> = (0..values[0].len())
+            .map(|i| {
+                let mut c = Contact::default();
+                if !opt_filter.is_some_and(|f| !f.is_valid(i) || !f.value(i)) {
+                    reader.push_row(&mut c, i, keep);
+                }
+                c
             })
             .collect();
-        Ok(to_lists(&groups))
+        Ok(to_lists(self.layout, contacts.iter()))
     }
 
     fn size(&self) -> usize {
-        self.groups.capacity() * std::mem::size_of::<Vec<Row>>()
-            + self
-                .groups
-                .iter()
-                .map(|g| g.capacity() * std::mem::size_of::<Row>())
-                .sum::<usize>()
+        self.groups.capacity() * std::mem::size_of::<Contact>()
+            + self.groups.iter().map(Contact::size).sum::<usize>()
     }
 }

@@ -1,0 +1,422 @@
+//! The funnel core: for one contact's activities, the deepest stage reached and the reach times
+//! of the counted chain, exactly as docs/semantics.md defines them.
+//!
+//! Activities are sorted into the *activity order* — time, then activity id, then the first
+//! stage the activity can fill, then its whole mask (then the `same` and `by` values, so nothing
+//! depends on input order). Positions below are indices in that order.
+//!
+//! For each stage `k` and position `p`, `comp[k][p]` is the latest position `c` of the previous
+//! stage's completing activity such that stage `k` can be completed *exactly* at `p` with
+//! activities in `(c, p]` (or `NONE`). The condition is monotone in `c`, so that one number says
+//! everything. Under `order strict` the run `(c, p]` must be exactly the stage's own activities,
+//! so `c` is that number and nothing smaller ([`strict_runs`]).
+//!
+//! The searches:
+//! - [`ordered`]: `order sequential` and `order strict` without exclusions — a dynamic programme
+//!   keeping, for every (stage, completing position), the latest stage-1 start of any valid
+//!   chain (a later start only ever helps the journey window), so it is exact with stage
+//!   windows too, where choosing the earliest activity for each stage is not;
+//! - [`exclusions`]: the same with exclusions, over Pareto sets of states;
+//! - [`any`]: `order any`, a subset dynamic programme per entry.
+//!
+//! Optional stages are edges that skip them: a stage's possible predecessors are the stages
+//! before it back to the nearest required one.
+
+mod any;
+pub use any::MAX_STAGES as MAX_ANY_STAGES;
+mod exclusions;
+mod ordered;
+
+use serde::{Deserialize, Serialize};
+
+/// One activity of a contact.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Row {
+    /// Microseconds since the epoch (UTC).
+    pub time: i64,
+    /// The activity id, or 0 where the data has none.
+    pub tiebreak: i64,
+    /// Bit `i` is set when the activity matches atom `i` (a distinct rule of the journey); 0
+    /// for an activity matching none (only `order strict` needs those: they break chains).
+    pub mask: u64,
+    /// The rank of the activity's `same` value among the contact's values ([`NO_GROUP`] when it
+    /// is NULL). Ignored unless the program holds a column constant.
+    pub group: u32,
+    /// The rank of the activity's `by` value among the contact's values (opaque to the engine,
+    /// returned for the counted chain's stage-1 activity).
+    pub label: u32,
+}
+
+/// `Row::group` of an activity whose `same` value is NULL: it can be in no chain.
+pub const NO_GROUP: u32 = u32::MAX;
+
+impl Row {
+    /// The activity order: time, id, then the first atom (atoms are numbered in stage order,
+    /// so this is "the first stage the activity can fill"), then the whole mask, then the
+    /// value ranks (ranks follow the values' order, so this is deterministic too).
+    fn key(&self) -> (i64, i64, u32, u64, u32, u32) {
+        (
+            self.time,
+            self.tiebreak,
+            self.mask.trailing_zeros(),
+            self.mask,
+            self.group,
+            self.label,
+        )
+    }
+}
+
+/// A stage condition over atom masks (compiled from `check::hir::StageCondition`).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Cond {
+    /// One activity matching any atom of the mask.
+    Match(u64),
+    /// The n-th activity matching any atom of the mask.
+    AtLeast(u32, u64),
+    All(Vec<Cond>),
+    Any(Vec<Cond>),
+    /// The contact has no activity matching any atom of the mask (contact-level).
+    Absent(u64),
+}
+
+impl Cond {
+    /// The atoms an activity must match to take part in meeting the condition.
+    pub fn positive_mask(&self) -> u64 {
+        match self {
+            Cond::Match(m) | Cond::AtLeast(_, m) => *m,
+            Cond::All(parts) | Cond::Any(parts) => {
+                parts.iter().fold(0, |m, p| m | p.positive_mask())
+            }
+            Cond::Absent(_) => 0,
+        }
+    }
+}
+
+/// The stage order of a journey.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+pub enum Order {
+    #[default]
+    Sequential,
+    Strict,
+    Any,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct StageProgram {
+    pub cond: Cond,
+    /// `within D of previous stage`, microseconds, inclusive.
+    pub window: Option<i64>,
+    /// `optional`: a chain may skip the stage (never the first).
+    #[serde(default)]
+    pub optional: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct ExclusionProgram {
+    pub mask: u64,
+    /// 0-based stages, from < to.
+    pub from: usize,
+    pub to: usize,
+}
+
+/// Everything the engine needs to know about a journey.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+pub struct Program {
+    pub stages: Vec<StageProgram>,
+    /// Journey window from stage 1, microseconds, inclusive.
+    pub window: Option<i64>,
+    pub exclusions: Vec<ExclusionProgram>,
+    /// `ties forbidden`: each stage strictly after the previous one in time.
+    #[serde(default)]
+    pub ties_forbidden: bool,
+    #[serde(default)]
+    pub order: Order,
+    /// `same …`: every activity of a chain has the same `Row::group`.
+    #[serde(default)]
+    pub same: bool,
+}
+
+impl Program {
+    /// The stages a chain may have filled just before stage `k` (k > 0): `k - 1`, and further
+    /// back over optional stages, nearest first.
+    fn predecessors(&self, k: usize) -> impl Iterator<Item = usize> + '_ {
+        let mut j = k;
+        let mut done = false;
+        std::iter::from_fn(move || {
+            if done || j == 0 {
+                return None;
+            }
+            j -= 1;
+            done = !self.stages[j].optional;
+            Some(j)
+        })
+    }
+}
+
+/// What a contact reached.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Outcome {
+    /// Per stage up to the contact's depth, the reach time on the counted chain (`None` for an
+    /// optional stage the chain skips). Empty when the contact did not reach stage 1.
+    pub reach: Vec<Option<i64>>,
+    /// `Row::label` of the counted chain's stage-1 activity.
+    pub label: Option<u32>,
+}
+
+impl Outcome {
+    /// Did the counted chain include stage `k` (0-based)?
+    pub fn reached(&self, k: usize) -> bool {
+        matches!(self.reach.get(k), Some(Some(_)))
+    }
+}
+
+pub(crate) const NONE: i64 = i64::MIN;
+
+/// A chain found by a search: per stage up to its last, the completing position (or `None`).
+struct Found {
+    positions: Vec<Option<usize>>,
+    /// The position at which the chain reaches its depth.
+    end: usize,
+    /// Reach times per stage; the searches for ordered chains report the positions' times.
+    times: Vec<Option<i64>>,
+}
+
+/// Everything a search needs about one contact (and, with `same`, one of its values).
+struct Ctx<'a> {
+    program: &'a Program,
+    rows: &'a [Row],
+    /// Per stage, [`completions`] over the chain masks.
+    comp: Vec<Vec<i64>>,
+}
+
+/// Sort the rows into the activity order and find the counted chain.
+pub fn evaluate(program: &Program, rows: &mut [Row]) -> Outcome {
+    rows.sort_unstable_by_key(Row::key);
+    let rows = &*rows;
+    if rows.is_empty() || program.stages.is_empty() {
+        return Outcome::default();
+    }
+    let found = if program.same {
+        let mut groups: Vec<u32> = rows
+            .iter()
+            .map(|r| r.group)
+            .filter(|&g| g != NO_GROUP)
+            .collect();
+        groups.sort_unstable();
+        groups.dedup();
+        // The counted chain over all values: deepest, then reaching it earliest, then starting
+        // latest, then the smallest value.
+        let mut best: Option<Found> = None;
+        for g in groups {
+            let Some(f) = search(program, rows, Some(g)) else {
+                continue;
+            };
+            if best.as_ref().is_none_or(|b| better(&f, b)) {
+                best = Some(f);
+            }
+        }
+        best
+    } else {
+        search(program, rows, None)
+    };
+    match found {
+        None => Outcome::default(),
+        Some(f) => Outcome {
+            label: f.positions[0].map(|p| rows[p].label),
+            reach: f.times,
+        },
+    }
+}
+
+/// Is `a` a better counted chain than `b` (found for different `same` values)?
+fn better(a: &Found, b: &Found) -> bool {
+    let key = |f: &Found| (f.positions.len(), std::cmp::Reverse(f.end), f.positions[0]);
+    key(a) > key(b)
+}
+
+fn search(program: &Program, rows: &[Row], group: Option<u32>) -> Option<Found> {
+    // Activities of other values stay in place (they break strict runs, and exclusions and
+    // `not` see every activity) but fill no stage.
+    let chain_masks: Vec<u64> = rows
+        .iter()
+        .map(|r| match group {
+            Some(g) if r.group != g => 0,
+            _ => r.mask,
+        })
+        .collect();
+    let any_mask = rows.iter().fold(0u64, |m, r| m | r.mask);
+    let mut comp: Vec<Vec<i64>> = program
+        .stages
+        .iter()
+        .map(|s| completions(&s.cond, &chain_masks, any_mask))
+        .collect();
+    if program.order == Order::Strict {
+        for (k, s) in program.stages.iter().enumerate() {
+            strict_runs(&mut comp[k], &chain_masks, s.cond.positive_mask());
+        }
+    }
+    let ctx = Ctx {
+        program,
+        rows,
+        comp,
+    };
+    match program.order {
+        Order::Any => any::search(&ctx),
+        _ if program.exclusions.is_empty() => ordered::search(&ctx),
+        _ => exclusions::search(&ctx),
+    }
+}
+
+// ------------------------------------------------------------------ completions
+
+/// `comp[p]`: the latest `c` such that the condition completes exactly at `p` within `(c, p]`.
+fn completions(cond: &Cond, masks: &[u64], any_mask: u64) -> Vec<i64> {
+    let n = masks.len();
+    match cond {
+        Cond::Match(m) => (0..n)
+            .map(|p| {
+                if masks[p] & m != 0 {
+                    p as i64 - 1
+                } else {
+                    NONE
+                }
+            })
+            .collect(),
+        Cond::AtLeast(times, m) => {
+            let times = *times as usize;
+            let mut out = vec![NONE; n];
+            let mut seen: Vec<usize> = Vec::new();
+            for (p, slot) in out.iter_mut().enumerate() {
+                if masks[p] & m != 0 {
+                    seen.push(p);
+                    if seen.len() >= times {
+                        *slot = seen[seen.len() - times] as i64 - 1;
+                    }
+                }
+            }
+            out
+        }
+        Cond::Any(parts) => {
+            let mut out = vec![NONE; n];
+            for part in parts {
+                for (o, c) in out.iter_mut().zip(completions(part, masks, any_mask)) {
+                    *o = (*o).max(c);
+                }
+            }
+            out
+        }
+        Cond::All(parts) => {
+            // A negative part holds or fails for the whole contact.
+            if parts
+                .iter()
+                .any(|p| matches!(p, Cond::Absent(m) if any_mask & m != 0))
+            {
+                return vec![NONE; n];
+            }
+            let comps: Vec<Vec<i64>> = parts
+                .iter()
+                .filter(|p| !matches!(p, Cond::Absent(_)))
+                .map(|p| completions(p, masks, any_mask))
+                .collect();
+            // by[i][p]: part i can complete at or before p, from any c <= by[i][p].
+            let by: Vec<Vec<i64>> = comps
+                .iter()
+                .map(|c| {
+                    let mut best = NONE;
+                    c.iter()
+                        .map(|&v| {
+                            best = best.max(v);
+                            best
+                        })
+                        .collect()
+                })
+                .collect();
+            (0..n)
+                .map(|p| {
+                    let mut out = NONE;
+                    for (i, comp) in comps.iter().enumerate() {
+                        if comp[p] == NONE {
+                            continue;
+                        }
+                        // Part i completes at p; every other part by then.
+                        let mut lim = comp[p];
+                        for (j, b) in by.iter().enumerate() {
+                            if j != i {
+                                lim = lim.min(b[p]);
+                            }
+                        }
+                        out = out.max(lim);
+                    }
+                    out
+                })
+                .collect()
+        }
+        // Only ever inside `All` (the checker guarantees it); alone it is never met at a time.
+        Cond::Absent(_) => vec![NONE; n],
+    }
+}
+
+/// `order strict`: stage `k` completes at `p` after the previous stage's activity at `c` only
+/// when `(c, p]` is exactly the stage's run — the shortest one (`c = comp[p]`), every activity
+/// in it matching one of the stage's rules, and the stage not already met before `p` inside it.
+/// `comp[p]` is left as that one `c`, or `NONE`.
+fn strict_runs(comp: &mut [i64], masks: &[u64], positive: u64) {
+    let original = comp.to_vec();
+    for p in 0..comp.len() {
+        let c = original[p];
+        if c == NONE {
+            continue;
+        }
+        let run = (c + 1) as usize..=p;
+        let all_match = run.clone().all(|q| masks[q] & positive != 0);
+        let met_before = ((c + 1) as usize..p).any(|q| original[q] >= c);
+        if !all_match || met_before {
+            comp[p] = NONE;
+        }
+    }
+}
+
+// ------------------------------------------------------------------ helpers
+
+/// First position whose time is at least `t`.
+fn first_at_or_after(rows: &[Row], t: i64) -> usize {
+    rows.partition_point(|r| r.time < t)
+}
+
+/// Range maximum over a fixed array, ties to the later position.
+struct RangeMax<T: Copy + Ord> {
+    levels: Vec<Vec<(T, usize)>>,
+}
+
+impl<T: Copy + Ord> RangeMax<T> {
+    fn new(values: &[T]) -> Self {
+        let mut levels = vec![values
+            .iter()
+            .enumerate()
+            .map(|(i, &v)| (v, i))
+            .collect::<Vec<_>>()];
+        let mut width = 1;
+        while width * 2 <= values.len() {
+            let last = levels.last().expect("level 0");
+            let next: Vec<(T, usize)> = (0..=values.len() - width * 2)
+                .map(|i| last[i].max(last[i + width]))
+                .collect();
+            levels.push(next);
+            width *= 2;
+        }
+        RangeMax { levels }
+    }
+
+    /// Max over `lo..=hi`: (value, position).
+    fn query(&self, lo: usize, hi: usize) -> (T, usize) {
+        let len = hi - lo + 1;
+        let level = (usize::BITS - 1 - len.leading_zeros()) as usize;
+        let width = 1 << level;
+        self.levels[level][lo].max(self.levels[level][hi + 1 - width])
+    }
+}
+
+/// Reach times of an ordered chain: each included stage's completing time.
+fn times_of(rows: &[Row], positions: &[Option<usize>]) -> Vec<Option<i64>> {
+    positions.iter().map(|p| p.map(|p| rows[p].time)).collect()
+}
