@@ -98,10 +98,10 @@ pub fn lower(
     // Only rows that can fill a stage reach the aggregate — except under `order strict`,
     // where any activity in between breaks a chain, so every row in scope is needed.
     let in_funnel = match (&period, program.order == Order::Strict) {
-        (Some(p), false) => p.clone().and(any_rule),
-        (None, false) => any_rule,
-        (Some(p), true) => p.clone(),
-        (None, true) => lit(true),
+        (Some(p), false) => Some(p.clone().and(any_rule)),
+        (None, false) => Some(any_rule),
+        (Some(p), true) => Some(p.clone()),
+        (None, true) => None,
     };
     let mut columns = vec![
         contact.clone().alias(CONTACT),
@@ -116,8 +116,12 @@ pub fn lower(
             args.push(col(name));
         }
     }
-    let funnel = LogicalPlanBuilder::from(scan.clone())
-        .filter(in_funnel)
+    let scanned = LogicalPlanBuilder::from(scan.clone());
+    let filtered = match in_funnel {
+        Some(f) => scanned.filter(f),
+        None => Ok(scanned),
+    };
+    let funnel = filtered
         .and_then(|b| b.project(columns))
         .and_then(|b| b.aggregate(vec![col(CONTACT)], vec![udaf.call(args).alias(FUNNEL)]))
         .and_then(|b| b.build())
