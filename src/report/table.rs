@@ -162,7 +162,7 @@ fn breakdown_table(b: &crate::run::results::BreakdownOut, width: u16) -> String 
         .set_header(header);
     for g in &b.groups {
         let value = match (&g.value, g.other_values) {
-            (_, n) if n > 0 => format!("(other: {n} values)"),
+            (_, n) if n > 0 => "(other)".to_string(),
             (Some(v), _) => v.clone(),
             (None, _) => "(none)".into(),
         };
@@ -182,8 +182,14 @@ fn breakdown_table(b: &crate::run::results::BreakdownOut, width: u16) -> String 
         .map(|l| l.trim_end().to_string())
         .collect::<Vec<_>>()
         .join("\n");
+    let other = b
+        .groups
+        .iter()
+        .find(|g| g.other_values > 0)
+        .map(|g| format!("(other): the {} further values together.\n", g.other_values))
+        .unwrap_or_default();
     format!(
-        "\nContacts by `{}` of the activity that entered stage 1:\n\n{text}\n",
+        "\nContacts by `{}` of the activity that entered stage 1:\n\n{text}\n{other}",
         b.column
     )
 }
