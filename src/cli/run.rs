@@ -42,6 +42,9 @@ pub struct Args {
     /// With a breakdown: how many values to show; the rest are merged into "other".
     #[arg(long, value_name = "N", default_value_t = run::DEFAULT_TOP as u64, value_parser = clap::value_parser!(u64).range(1..))]
     top: u64,
+    /// Print the time of each phase and the rows scanned and matched, on standard error.
+    #[arg(long)]
+    timings: bool,
     /// Rows whose time is missing or unreadable: fail (the default), or skip them and report
     /// how many were skipped.
     #[arg(long, value_enum, default_value_t = BadRows::Fail)]
@@ -71,9 +74,11 @@ fn default_partitions() -> usize {
 }
 
 pub fn run(args: Args) -> Result<ExitCode, String> {
+    let started = std::time::Instant::now();
     let Some(files) = journeys::load(&args.journeys, args.error_format)? else {
         return Ok(ExitCode::FAILURE);
     };
+    let parsed = started.elapsed();
     if args.format == Format::Parquet && args.output.is_none() {
         return Err("--format parquet needs --output FILE".into());
     }
@@ -105,6 +110,7 @@ pub fn run(args: Args) -> Result<ExitCode, String> {
         }),
         by: args.by.clone(),
         top: args.top as usize,
+        timings: args.timings,
     };
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(args.partitions.max(1))
@@ -136,6 +142,7 @@ pub fn run(args: Args) -> Result<ExitCode, String> {
             r.rows_skipped, r.journey
         );
     }
+    let clock = std::time::Instant::now();
     let bytes = match report::render(&results, args.format, 80) {
         Ok(b) => b,
         Err(d) => return fail(d, None),
@@ -153,6 +160,12 @@ pub fn run(args: Args) -> Result<ExitCode, String> {
         None => {
             use std::io::Write;
             let _ = std::io::stdout().write_all(&bytes);
+        }
+    }
+    let report_time = clock.elapsed();
+    for r in &results {
+        if let Some(t) = &r.timings {
+            eprint!("{}", run::timings::render(&r.journey, parsed, t, report_time));
         }
     }
     Ok(ExitCode::SUCCESS)

@@ -6,6 +6,7 @@
 pub mod chain;
 pub mod data;
 pub mod results;
+pub mod timings;
 pub mod udaf;
 
 use crate::check::hir;
@@ -34,6 +35,8 @@ pub struct RunOptions {
     pub by: Option<String>,
     /// How many breakdown values to show before "other" (`--top`; 0 means the default, 10).
     pub top: usize,
+    /// Measure the phases (`--timings`).
+    pub timings: bool,
 }
 
 /// Breakdown values shown before "other" unless `--top` says otherwise.
@@ -105,8 +108,14 @@ pub async fn run_one(
     config: &Config,
     s: &Source<'_>,
 ) -> Result<JourneyResult, Diagnostic> {
+    let started = std::time::Instant::now();
     let lowered = plan(ctx, label, config, s.journey, options).await?;
-    execute(ctx, label, options, config, s, &lowered).await
+    let planned = started.elapsed();
+    let mut r = execute(ctx, label, options, config, s, &lowered).await?;
+    if let Some(t) = r.timings.as_mut() {
+        t.plan = planned;
+    }
+    Ok(r)
 }
 
 async fn collect(
@@ -164,8 +173,29 @@ async fn execute(
     lowered: &Lowered,
 ) -> Result<JourneyResult, Diagnostic> {
     let j = s.journey;
+    let mut t = timings::Timings::default();
+    let clock = std::time::Instant::now();
     let (contacts, rows, bad) = scope_counts(ctx, label, options, config, j, lowered).await?;
-    let funnel = collect(ctx, &lowered.funnel, label, config).await?;
+    t.scope = clock.elapsed();
+    let clock = std::time::Instant::now();
+    let funnel = if options.timings {
+        // Run the physical plan ourselves to read its metrics afterwards.
+        let err = |e| execution_error(e, label, config);
+        let physical = ctx
+            .state()
+            .create_physical_plan(&lowered.funnel)
+            .await
+            .map_err(err)?;
+        let out = datafusion::physical_plan::collect(physical.clone(), ctx.task_ctx())
+            .await
+            .map_err(err)?;
+        timings::from_plan(physical.as_ref(), &mut t);
+        out
+    } else {
+        collect(ctx, &lowered.funnel, label, config).await?
+    };
+    t.funnel = clock.elapsed();
+    let clock = std::time::Instant::now();
     let reaches = reaches(&funnel);
     let stages = results::stage_metrics(j, Some(contacts), reaches.iter());
     let segments = results::segment_counts(j, reaches.iter());
@@ -205,6 +235,10 @@ async fn execute(
         segments,
         trend,
         breakdown,
+        timings: options.timings.then(|| {
+            t.metrics = clock.elapsed();
+            t
+        }),
     })
 }
 

@@ -25,6 +25,9 @@ pub struct JourneyResult {
     pub trend: Option<TrendOut>,
     /// The funnel per value of a column on the stage-1 activity, when a breakdown is asked for.
     pub breakdown: Option<BreakdownOut>,
+    /// Where the time went (`--timings`); not part of the results.
+    #[serde(skip)]
+    pub timings: Option<super::timings::Timings>,
 }
 
 /// What the engine found for one contact.

@@ -11,7 +11,8 @@
 
 use super::chain::{self, Outcome, Program, Row, NO_GROUP};
 use datafusion::arrow::array::{
-    Array, ArrayRef, AsArray, BooleanArray, Int64Builder, ListBuilder, StringBuilder, StructArray,
+    Array, ArrayRef, AsArray, BooleanArray, Int64Array, Int64Builder, ListArray, ListBuilder,
+    StringArray, StringBuilder, StructArray,
 };
 use datafusion::arrow::datatypes::{DataType, Field, FieldRef, Fields, Int64Type};
 use datafusion::common::{DataFusionError, Result, ScalarValue};
@@ -269,39 +270,60 @@ impl<'a> Reader<'a> {
             label,
         });
     }
+}
 
-    /// Partial state `i` (one list per argument) into `contact`.
-    fn push_state(&self, contact: &mut Contact, i: usize) {
-        let list = |k: usize| self.args[k].as_list::<i32>().value(i);
-        let (t, id, mask) = (list(0), list(1), list(2));
-        let (t, id, mask) = (
-            t.as_primitive::<Int64Type>(),
-            id.as_primitive::<Int64Type>(),
-            mask.as_primitive::<Int64Type>(),
-        );
-        let same = self.layout.same.then(|| list(3));
-        let by = self.layout.by.then(|| list(3 + self.layout.same as usize));
-        let text = |a: &Option<ArrayRef>, j: usize| {
-            a.as_ref().and_then(|a| {
-                let s = a.as_string::<i32>();
-                s.is_valid(j).then(|| s.value(j).to_string())
-            })
+/// Reads partial states (one list per argument per contact) without slicing each list: the
+/// offsets and flat value arrays are taken once per batch, as merging runs once per contact.
+struct StateReader<'a> {
+    layout: Layout,
+    /// Per state column: offsets, and the flat values.
+    offsets: Vec<&'a [i32]>,
+    ints: [&'a Int64Array; 3],
+    texts: Vec<&'a StringArray>,
+}
+
+impl<'a> StateReader<'a> {
+    fn new(layout: Layout, states: &'a [ArrayRef]) -> Result<Self> {
+        Reader::new(layout, states)?;
+        let lists: Vec<&ListArray> = states.iter().map(|a| a.as_list::<i32>()).collect();
+        let int = |k: usize| lists[k].values().as_primitive::<Int64Type>();
+        Ok(StateReader {
+            layout,
+            offsets: lists.iter().map(|l| l.value_offsets()).collect(),
+            ints: [int(0), int(1), int(2)],
+            texts: lists[3..]
+                .iter()
+                .map(|l| l.values().as_string::<i32>())
+                .collect(),
+        })
+    }
+
+    /// Partial state `i` into `contact`.
+    fn push(&self, contact: &mut Contact, i: usize) {
+        let (from, to) = (self.offsets[0][i] as usize, self.offsets[0][i + 1] as usize);
+        let text = |k: usize, j: usize| -> Option<&str> {
+            let a = self.texts[k];
+            let at = self.offsets[3 + k][i] as usize + (j - from);
+            a.is_valid(at).then(|| a.value(at))
         };
-        for j in 0..t.len() {
+        let [t, id, mask] = self.ints;
+        let (o1, o2) = (self.offsets[1][i] as usize, self.offsets[2][i] as usize);
+        contact.rows.reserve(to - from);
+        for j in from..to {
             let group = if self.layout.same {
-                contact.intern(text(&same, j).as_deref())
+                contact.intern(text(0, j))
             } else {
                 NO_GROUP
             };
             let label = if self.layout.by {
-                contact.intern(text(&by, j).as_deref())
+                contact.intern(text(self.layout.same as usize, j))
             } else {
                 NO_GROUP
             };
             contact.rows.push(Row {
                 time: t.value(j),
-                tiebreak: id.value(j),
-                mask: mask.value(j) as u64,
+                tiebreak: id.value(o1 + j - from),
+                mask: mask.value(o2 + j - from) as u64,
                 group,
                 label,
             });
@@ -382,9 +404,9 @@ impl Accumulator for FunnelAccumulator {
     }
 
     fn merge_batch(&mut self, states: &[ArrayRef]) -> Result<()> {
-        let reader = Reader::new(self.layout, states)?;
+        let reader = StateReader::new(self.layout, states)?;
         for i in 0..states[0].len() {
-            reader.push_state(&mut self.contact, i);
+            reader.push(&mut self.contact, i);
         }
         Ok(())
     }
@@ -442,9 +464,9 @@ impl GroupsAccumulator for FunnelGroups {
         total_num_groups: usize,
     ) -> Result<()> {
         self.groups.resize_with(total_num_groups, Contact::default);
-        let reader = Reader::new(self.layout, values)?;
+        let reader = StateReader::new(self.layout, values)?;
         for (i, &g) in group_indices.iter().enumerate() {
-            reader.push_state(&mut self.groups[g], i);
+            reader.push(&mut self.groups[g], i);
         }
         Ok(())
     }

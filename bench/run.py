@@ -1,0 +1,191 @@
+"""The comparison benchmark (docs/performance.md): journey, DuckDB, ClickHouse (chdb) and a plain
+DataFusion scan, side by side on the same Parquet export, in one run.
+
+Run through bench/run.sh, which builds the binaries, makes the virtualenv and the data. Each tool
+runs as its own process, timed with /usr/bin/time (wall time, peak RSS). DuckDB's per-stage counts
+must equal journey's, or the benchmark fails.
+"""
+
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+JOURNEY = os.path.join(ROOT, "target/release/journey")
+SCAN = os.path.join(ROOT, "target/release/examples/scan")
+BENCH_JOURNEY = os.path.join(ROOT, "bench/bench.journey")
+THREADS = int(os.environ.get("BENCH_THREADS", "2"))
+WINDOW_US = 30 * 86_400 * 1_000_000
+
+# The stage rules of bench/bench.journey, as SQL (the journey's default column mapping).
+STAGES = [
+    "activity_type IN ('pagevisit', 'landingpage') AND url = '/campaign-pages/smb-loan-campaign'",
+    "activity_type = 'bizformsubmit' AND form = 'loan-for-small-businesses'",
+    "activity_type = 'emailclick' AND email = 'smb-kbank-jumpstart-loan'",
+    "activity_type = 'sample-file-download'",
+    "activity_type IN ('pagevisit', 'landingpage') AND url = '/campaign-assets/downloadables/download-smb-case-study'",
+    "activity_type = 'bizformsubmit' AND form = 'small-business-loan'",
+]
+ANY = " OR ".join(f"({s})" for s in STAGES)
+
+
+def duckdb_sql(path):
+    """The same funnel in DuckDB: every stage-1 activity starts an attempt, ASOF joins take the
+    next activity of each following stage in the activity order (time, then id), and a contact's
+    depth is its best attempt's within the 30-day window. Each row matches one stage at most, so
+    the earliest next activity is always the best choice."""
+    case = " ".join(f"WHEN {s} THEN {i + 1}" for i, s in enumerate(STAGES))
+    joins = []
+    prev = "s1"
+    for k in range(2, 7):
+        joins.append(
+            f"j{k} AS (SELECT p.*, x.t AS t{k}, x.ord AS o{k} FROM {prev} p "
+            f"ASOF LEFT JOIN (SELECT c, t, ord FROM o WHERE s = {k}) x "
+            f"ON p.c = x.c AND x.ord > p.o{k - 1})"
+        )
+        prev = f"j{k}"
+    depth = " ".join(
+        f"WHEN t{k} - t1 <= {WINDOW_US} THEN {k}" for k in range(6, 1, -1)
+    )
+    counts = ", ".join(f"count(*) FILTER (WHERE depth >= {k})" for k in range(1, 7))
+    return f"""
+WITH m AS (
+  SELECT contact_id AS c, epoch_us(activity_created) AS t, activity_id AS id, CASE {case} END AS s
+  FROM read_parquet('{path}') WHERE {ANY}
+),
+o AS (SELECT c, t, s, row_number() OVER (ORDER BY t, id) AS ord FROM m),
+s1 AS (SELECT c, t AS t1, ord AS o1 FROM o WHERE s = 1),
+{", ".join(joins)},
+d AS (SELECT c, max(CASE {depth} ELSE 1 END) AS depth FROM j6 GROUP BY c)
+SELECT {counts} FROM d
+"""
+
+
+def chdb_sql(path):
+    conds = ", ".join(STAGES)
+    counts = ", ".join(f"countIf(level >= {k})" for k in range(1, 7))
+    return f"""
+SELECT {counts} FROM (
+  SELECT contact_id, windowFunnel({WINDOW_US})(toUInt64(toUnixTimestamp64Micro(activity_created)), {conds}) AS level
+  FROM file('{path}', Parquet) WHERE {ANY} GROUP BY contact_id
+) WHERE level >= 1
+SETTINGS max_threads = {THREADS}
+"""
+
+
+PY_DUCKDB = """
+import duckdb, json, sys
+con = duckdb.connect(config={{'threads': {threads}}})
+print(json.dumps(list(con.execute(sys.stdin.read()).fetchall()[0])))
+"""
+
+PY_CHDB = """
+import chdb, json, sys
+res = chdb.query(sys.stdin.read(), 'JSONCompact')
+print(json.dumps([int(x) for x in json.loads(res.bytes())['data'][0]]))
+"""
+
+
+def timed(cmd, stdin=None):
+    """Run a command under /usr/bin/time: (stdout, wall seconds, peak RSS MiB)."""
+    with tempfile.NamedTemporaryFile(mode="r") as t:
+        p = subprocess.run(
+            ["/usr/bin/time", "-f", "%e %M", "-o", t.name] + cmd,
+            input=stdin,
+            capture_output=True,
+            text=True,
+        )
+        if p.returncode != 0:
+            sys.exit(f"failed: {' '.join(cmd)}\n{p.stderr}")
+        wall, rss = t.read().split()[-2:]
+    return p.stdout, float(wall), int(rss) / 1024
+
+
+def tools(path, journeys):
+    py = sys.executable
+    return {
+        "journey": ([JOURNEY, "run", *journeys, "--data", path, "--format", "json",
+                     "--partitions", str(THREADS)], None),
+        "duckdb": ([py, "-c", PY_DUCKDB.format(threads=THREADS)], duckdb_sql(path)),
+        "chdb": ([py, "-c", PY_CHDB.format(threads=THREADS)], chdb_sql(path)),
+        "datafusion scan": ([SCAN, path, str(THREADS)], None),
+    }
+
+
+def counts_of(name, out):
+    if name == "journey":
+        r = json.loads(out)
+        r = r if isinstance(r, list) else [r]
+        return [s["reached"] for s in r[0]["stages"]]
+    if name in ("duckdb", "chdb"):
+        return json.loads(out.strip().splitlines()[-1])
+    return None
+
+
+def twenty_journeys(directory):
+    """20 different journeys: the benchmark funnel with other windows and stage subsets."""
+    text = open(BENCH_JOURNEY).read()
+    paths = []
+    for i in range(20):
+        body = text.replace("within 30 days", f"within {10 + i} days").replace(
+            "Benchmark: small business loan", f"Variant {i + 1}"
+        )
+        if i % 2:
+            body = body.replace('  stage "Clicked link in case study email"', '  # skipped', 1)
+        p = os.path.join(directory, f"v{i + 1:02}.journey")
+        with open(p, "w") as f:
+            f.write(body)
+        paths.append(p)
+    return paths
+
+
+def main():
+    runs = int(os.environ.get("BENCH_RUNS", "3"))
+    results = {}
+    for path in sys.argv[1:]:
+        rows = int(subprocess.run(
+            [sys.executable, "-c",
+             f"import duckdb; print(duckdb.connect().execute(\"select count(*) from read_parquet('{path}')\").fetchall()[0][0])"],
+            capture_output=True, text=True, check=True).stdout)
+        print(f"\n## {os.path.basename(path)}: {rows:,} rows, {THREADS} threads, median of {runs}\n")
+        table = {}
+        counts = {}
+        for name, (cmd, stdin) in tools(path, [BENCH_JOURNEY]).items():
+            times, rss = [], []
+            for _ in range(runs):
+                out, wall, mem = timed(cmd, stdin)
+                times.append(wall)
+                rss.append(mem)
+            counts[name] = counts_of(name, out)
+            table[name] = (statistics.median(times), max(rss))
+        with tempfile.TemporaryDirectory() as d:
+            cmd, _ = tools(path, twenty_journeys(d))["journey"]
+            times = [timed(cmd)[1] for _ in range(runs)]
+            table["journey, 20 journeys"] = (statistics.median(times), None)
+        base = table["journey"][0]
+        print("| tool | median wall | rows/s | peak RSS | journey / tool |")
+        print("|---|---|---|---|---|")
+        for name, (wall, rss) in table.items():
+            rss_text = f"{rss:,.0f} MiB" if rss else "–"
+            print(f"| {name} | {wall:.2f} s | {rows / wall / 1e6:,.1f} M | {rss_text} | {base / wall:.2f} |")
+        print()
+        for name, c in counts.items():
+            if c is not None:
+                print(f"- {name} per-stage counts: {c}")
+        if counts["duckdb"] != counts["journey"]:
+            sys.exit(f"DuckDB's counts {counts['duckdb']} differ from journey's {counts['journey']}")
+        print("- DuckDB's counts equal journey's.")
+        if counts["chdb"] != counts["journey"]:
+            print("- chdb's windowFunnel differs (see docs/performance.md for why).")
+        results[path] = (rows, table)
+    if len(results) >= 2:
+        (r1, t1), (r2, t2) = list(results.values())[:2]
+        growth = t2["journey"][0] / t1["journey"][0]
+        print(f"\njourney time grows {growth:.2f}x for {r2 / r1:.1f}x the rows.")
+
+
+if __name__ == "__main__":
+    main()
