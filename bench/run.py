@@ -79,6 +79,7 @@ SETTINGS max_threads = {THREADS}
 PY_DUCKDB = """
 import duckdb, json, sys
 con = duckdb.connect(config={{'threads': {threads}}})
+con.execute("SET enable_progress_bar = false")
 print(json.dumps(list(con.execute(sys.stdin.read()).fetchall()[0])))
 """
 

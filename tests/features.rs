@@ -211,3 +211,47 @@ fn every_example_journey_is_one_aggregate_over_one_scan() {
         }
     }
 }
+
+#[test]
+fn journeys_run_together_give_what_each_gives_alone() {
+    // Different orders, periods, windows, exclusions, optional stages, `same`, `by`, trends.
+    let mut text = String::new();
+    for name in [
+        "small-business-loan.journey",
+        "see-think-do-care.journey",
+        "loan-variants.journey",
+    ] {
+        text += &std::fs::read_to_string(support::root().join("journeys").join(name)).unwrap();
+        text.push('\n');
+    }
+    let clear = |mut r: JourneyResult| {
+        r.computed_at.clear();
+        r
+    };
+    let together: Vec<JourneyResult> = run_all(&text, RunOptions::default())
+        .into_iter()
+        .map(clear)
+        .collect();
+    let (_, checked) = journey::check::check_source(&text);
+    assert_eq!(together.len(), checked.journeys.len());
+    assert!(together.len() >= 6);
+    for (j, want) in checked.journeys.iter().zip(&together) {
+        let alone = tokio::runtime::Runtime::new()
+            .unwrap()
+            .block_on(run::run(
+                &RunOptions {
+                    files: vec![sample()],
+                    target_partitions: 2,
+                    ..RunOptions::default()
+                },
+                &Config::default(),
+                &[Source {
+                    journey: j,
+                    text: &text,
+                }],
+            ))
+            .unwrap()
+            .remove(0);
+        assert_eq!(&clear(alone), want, "journey \"{}\"", j.name);
+    }
+}

@@ -122,20 +122,28 @@ pub fn run(args: Args) -> Result<ExitCode, String> {
         Ok(x) => x,
         Err(d) => return fail(d, None),
     };
-    let mut results = Vec::new();
+    // Every journey is lowered first (a journey's mistake is reported with its file), then all
+    // run together: one scan of the data for all of them.
+    let mut sources = Vec::new();
+    let mut lowered = Vec::new();
     for f in &files {
         for j in &f.journeys {
-            let source = Source {
-                journey: j,
-                text: &f.text,
-            };
-            let one = run::run_one(&ctx, &label, &options, &config, &source);
+            let one = run::plan(&ctx, &label, &config, j, &options);
             match super::guard(|| runtime.block_on(one)) {
-                Ok(r) => results.push(r),
+                Ok(l) => lowered.push(l),
                 Err(d) => return fail(d, Some(f)),
             }
+            sources.push(Source {
+                journey: j,
+                text: &f.text,
+            });
         }
     }
+    let all = run::run_planned(&ctx, &label, &options, &config, &sources, &lowered);
+    let results = match super::guard(|| runtime.block_on(all)) {
+        Ok(r) => r,
+        Err(d) => return fail(d, None),
+    };
     for r in results.iter().filter(|r| r.rows_skipped > 0) {
         eprintln!(
             "warning: skipped {} rows without a usable time for journey \"{}\" (--on-bad-rows skip)",
@@ -163,10 +171,12 @@ pub fn run(args: Args) -> Result<ExitCode, String> {
         }
     }
     let report_time = clock.elapsed();
-    for r in &results {
-        if let Some(t) = &r.timings {
-            eprint!("{}", run::timings::render(&r.journey, parsed, t, report_time));
-        }
+    if let Some(t) = results.first().and_then(|r| r.timings.as_ref()) {
+        let what = match results.len() {
+            1 => format!("\"{}\"", results[0].journey),
+            n => format!("{n} journeys, run together"),
+        };
+        eprint!("{}", run::timings::render(&what, parsed, t, report_time));
     }
     Ok(ExitCode::SUCCESS)
 }

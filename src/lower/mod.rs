@@ -51,6 +51,26 @@ pub struct Lowered {
     /// One row: contacts in scope, rows in scope, rows without a usable time.
     pub scope: LogicalPlan,
     pub udaf: FunnelUdaf,
+    /// The expressions the plans are built from, to build plans shared with other journeys.
+    pub pieces: Pieces,
+}
+
+/// A journey's expressions over the activity table, before they are put in a plan.
+#[derive(Clone)]
+pub struct Pieces {
+    contact: Expr,
+    time: Expr,
+    tiebreak: Expr,
+    /// The rows the journey's aggregate needs (`None`: every row).
+    keep: Option<Expr>,
+    mask: Expr,
+    same: Option<Expr>,
+    by: Option<Expr>,
+    udaf: FunnelUdaf,
+    /// Rows in scope (a usable time, in the period).
+    in_scope: Expr,
+    /// The period, so journeys with the same scope share its count.
+    period: Option<(i64, i64)>,
 }
 
 /// Column names of the plans' outputs.
@@ -67,7 +87,6 @@ pub fn lower(
     let (program, atoms) = atoms::compile(j)?;
     let contact = binding.column("contact", None)?;
     let time = binding.time_micros()?;
-    let time_for_scope = time.clone();
     let period = j.period.as_ref().map(|p| {
         time.clone()
             .gt_eq(lit(p.from))
@@ -81,78 +100,154 @@ pub fn lower(
         .into_iter()
         .reduce(Expr::or)
         .unwrap_or(lit(false));
-    let mask = binding.mask(&atoms)?;
-    let same = binding.same_key(&j.same)?;
     let by = match (binding.by, &j.by) {
         (Some(name), _) => Some(binding.text(name, None)?),
         (None, Some(b)) => Some(binding.text(&b.node, Some(b.span))?),
         (None, None) => None,
     };
     let udaf = FunnelUdaf::new(program.clone(), by.is_some());
-
-    let plan_err = |e: datafusion::error::DataFusionError| {
-        Diagnostic::new("J5001", format!("cannot plan journey \"{}\": {e}", j.name)).help(
-            "this is a bug in journey if the data's columns are as documented; please report it",
-        )
-    };
     // Only rows that can fill a stage reach the aggregate — except under `order strict`,
     // where any activity in between breaks a chain, so every row in scope is needed.
-    let in_funnel = match (&period, program.order == Order::Strict) {
+    let keep = match (&period, program.order == Order::Strict) {
         (Some(p), false) => Some(p.clone().and(any_rule)),
         (None, false) => Some(any_rule),
         (Some(p), true) => Some(p.clone()),
         (None, true) => None,
     };
-    let mut columns = vec![
-        contact.clone().alias(CONTACT),
-        time.alias("t"),
-        binding.tiebreak().alias("tiebreak"),
-        mask.alias("mask"),
-    ];
-    let mut args = vec![col("t"), col("tiebreak"), col("mask")];
-    for (name, e) in [("same", same), ("by", by)] {
-        if let Some(e) = e {
-            columns.push(e.alias(name));
-            args.push(col(name));
-        }
-    }
-    let scanned = LogicalPlanBuilder::from(scan.clone());
-    let filtered = match in_funnel {
-        Some(f) => scanned.filter(f),
-        None => Ok(scanned),
+    let has_time = time.clone().is_not_null();
+    let pieces = Pieces {
+        contact,
+        tiebreak: binding.tiebreak(),
+        keep,
+        mask: binding.mask(&atoms)?,
+        same: binding.same_key(&j.same)?,
+        by,
+        udaf: udaf.clone(),
+        in_scope: match period {
+            Some(p) => has_time.and(p),
+            None => has_time,
+        },
+        period: j.period.map(|p| (p.from, p.to)),
+        time,
     };
-    let funnel = filtered
-        .and_then(|b| b.project(columns))
-        .and_then(|b| b.aggregate(vec![col(CONTACT)], vec![udaf.call(args).alias(FUNNEL)]))
-        .and_then(|b| b.build())
-        .map_err(plan_err)?;
-    // One pass counts the contacts and rows in scope, and the rows without a usable time
-    // (missing, or unreadable with --on-bad-rows skip), which no chain can place.
-    let has_time = time_for_scope.clone().is_not_null();
-    let in_scope = match period {
-        Some(p) => has_time.clone().and(p),
-        None => has_time.clone(),
-    };
-    let when_err = |e: datafusion::error::DataFusionError| plan_err(e);
-    let one_if = |c: Expr| when(c, lit(1i64)).otherwise(lit(0i64));
-    let rows_in = one_if(in_scope.clone()).map_err(when_err)?;
-    let bad = one_if(time_for_scope.is_null()).map_err(when_err)?;
-    let contact_in = when(in_scope, contact).end().map_err(when_err)?;
-    let scope = LogicalPlanBuilder::from(scan)
-        .aggregate(
-            Vec::<Expr>::new(),
-            vec![
-                count_distinct(contact_in).alias("contacts"),
-                sum(rows_in).alias("rows"),
-                sum(bad).alias("bad_rows"),
-            ],
+    let shared = shared(&[&pieces], scan).map_err(|e| {
+        Diagnostic::new("J5001", format!("cannot plan journey \"{}\": {e}", j.name)).help(
+            "this is a bug in journey if the data's columns are as documented; please report it",
         )
-        .and_then(|b| b.build())
-        .map_err(plan_err)?;
+    })?;
     Ok(Lowered {
         program,
+        funnel: shared.funnel,
+        scope: shared.scope,
+        udaf,
+        pieces,
+    })
+}
+
+/// Plans for several journeys over one table: one funnel scan and one scope scan in all.
+pub struct Shared {
+    /// Contact, then one aggregate column per journey (`funnel`, or `funnel_i` for several).
+    pub funnel: LogicalPlan,
+    /// One row: `contacts`/`rows` per distinct scope (`contacts_k`, `rows_k` for several
+    /// journeys), and `bad_rows`.
+    pub scope: LogicalPlan,
+    /// Per journey, the index of its scope.
+    pub scope_of: Vec<usize>,
+}
+
+/// Column names: plain for one journey (so one journey's SQL reads simply), numbered for several.
+pub fn column_name(base: &str, i: usize, count: usize) -> String {
+    if count == 1 {
+        base.to_string()
+    } else {
+        format!("{base}_{i}")
+    }
+}
+
+/// Build the shared plans. The funnel plan keeps the rows any journey needs, evaluates every
+/// journey's rule mask once per row, and aggregates per contact with one `journey_funnel` per
+/// journey, each seeing only its own rows (an aggregate FILTER). The scope plan counts each
+/// distinct period's contacts and rows once.
+pub fn shared(
+    journeys: &[&Pieces],
+    scan: LogicalPlan,
+) -> Result<Shared, datafusion::error::DataFusionError> {
+    use datafusion::logical_expr::ExprFunctionExt;
+    let n = journeys.len();
+    let first = journeys[0];
+    let name = |base: &str, i: usize| column_name(base, i, n);
+    let keep = journeys
+        .iter()
+        .map(|p| p.keep.clone())
+        .collect::<Option<Vec<Expr>>>()
+        .and_then(|ks| ks.into_iter().reduce(Expr::or));
+    let mut columns = vec![
+        first.contact.clone().alias(CONTACT),
+        first.time.clone().alias("t"),
+        first.tiebreak.clone().alias("tiebreak"),
+    ];
+    let mut aggregates = Vec::new();
+    for (i, p) in journeys.iter().enumerate() {
+        columns.push(p.mask.clone().alias(name("mask", i)));
+        let mut args = vec![col("t"), col("tiebreak"), col(name("mask", i))];
+        for (base, e) in [("same", &p.same), ("by", &p.by)] {
+            if let Some(e) = e {
+                columns.push(e.clone().alias(name(base, i)));
+                args.push(col(name(base, i)));
+            }
+        }
+        let call = p.udaf.call(args);
+        let call = if n == 1 {
+            call
+        } else {
+            // Each journey's aggregate sees only the rows it would have kept alone.
+            columns.push(p.keep.clone().unwrap_or(lit(true)).alias(name("in", i)));
+            call.filter(col(name("in", i))).build()?
+        };
+        aggregates.push(call.alias(name(FUNNEL, i)));
+    }
+    let scanned = LogicalPlanBuilder::from(scan.clone());
+    let filtered = match keep {
+        Some(k) => scanned.filter(k)?,
+        None => scanned,
+    };
+    let funnel = filtered
+        .project(columns)?
+        .aggregate(vec![col(CONTACT)], aggregates)?
+        .build()?;
+
+    // One pass counts the contacts and rows of each distinct scope, and the rows without a
+    // usable time (missing, or unreadable with --on-bad-rows skip), which no chain can place.
+    let mut periods: Vec<Option<(i64, i64)>> = Vec::new();
+    let mut scope_of = Vec::new();
+    let mut counts = Vec::new();
+    let one_if = |c: Expr| when(c, lit(1i64)).otherwise(lit(0i64));
+    for p in journeys {
+        let k = match periods.iter().position(|x| *x == p.period) {
+            Some(k) => k,
+            None => {
+                periods.push(p.period);
+                let k = periods.len() - 1;
+                let contact_in = when(p.in_scope.clone(), p.contact.clone()).end()?;
+                counts.push((k, contact_in, one_if(p.in_scope.clone())?));
+                k
+            }
+        };
+        scope_of.push(k);
+    }
+    let scopes = periods.len();
+    let mut aggregates: Vec<Expr> = Vec::new();
+    for (k, contact_in, rows_in) in counts {
+        aggregates.push(count_distinct(contact_in).alias(column_name("contacts", k, scopes)));
+        aggregates.push(sum(rows_in).alias(column_name("rows", k, scopes)));
+    }
+    aggregates.push(sum(one_if(first.time.clone().is_null())?).alias("bad_rows"));
+    let scope = LogicalPlanBuilder::from(scan)
+        .aggregate(Vec::<Expr>::new(), aggregates)?
+        .build()?;
+    Ok(Shared {
         funnel,
         scope,
-        udaf,
+        scope_of,
     })
 }

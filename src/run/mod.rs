@@ -92,15 +92,14 @@ pub async fn run(
     sources: &[Source<'_>],
 ) -> Result<Vec<JourneyResult>, Diagnostic> {
     let (ctx, label) = open(options).await?;
-    let mut out = Vec::new();
+    let mut lowered = Vec::new();
     for s in sources {
-        out.push(run_one(&ctx, &label, options, config, s).await?);
+        lowered.push(plan(&ctx, &label, config, s.journey, options).await?);
     }
-    Ok(out)
+    run_planned(&ctx, &label, options, config, sources, &lowered).await
 }
 
-/// Run one journey over data already registered by [`open`] (so several journeys share one
-/// registration and schema inference).
+/// Run one journey over data already registered by [`open`].
 pub async fn run_one(
     ctx: &SessionContext,
     label: &str,
@@ -108,14 +107,102 @@ pub async fn run_one(
     config: &Config,
     s: &Source<'_>,
 ) -> Result<JourneyResult, Diagnostic> {
-    let started = std::time::Instant::now();
     let lowered = plan(ctx, label, config, s.journey, options).await?;
-    let planned = started.elapsed();
-    let mut r = execute(ctx, label, options, config, s, &lowered).await?;
-    if let Some(t) = r.timings.as_mut() {
-        t.plan = planned;
+    let mut r = run_planned(
+        ctx,
+        label,
+        options,
+        config,
+        std::slice::from_ref(s),
+        std::slice::from_ref(&lowered),
+    )
+    .await?;
+    Ok(r.remove(0))
+}
+
+/// Run planned journeys together over data registered by [`open`]: one scope scan and one funnel
+/// scan for all of them, whatever their number (docs/performance.md).
+pub async fn run_planned(
+    ctx: &SessionContext,
+    label: &str,
+    options: &RunOptions,
+    config: &Config,
+    sources: &[Source<'_>],
+    lowered: &[Lowered],
+) -> Result<Vec<JourneyResult>, Diagnostic> {
+    let mut t = timings::Timings::default();
+    let clock = std::time::Instant::now();
+    let n = lowered.len();
+    let shared = if n == 1 {
+        lower::Shared {
+            funnel: lowered[0].funnel.clone(),
+            scope: lowered[0].scope.clone(),
+            scope_of: vec![0],
+        }
+    } else {
+        let scan = ctx
+            .table(data::TABLE)
+            .await
+            .map_err(|e| execution_error(e, label, config))?
+            .logical_plan()
+            .clone();
+        let pieces: Vec<&lower::Pieces> = lowered.iter().map(|l| &l.pieces).collect();
+        lower::shared(&pieces, scan).map_err(|e| {
+            Diagnostic::new("J5001", format!("cannot plan the journeys together: {e}"))
+                .help("this is a bug in journey; run the journeys one file at a time meanwhile")
+        })?
+    };
+    t.plan = clock.elapsed();
+    let clock = std::time::Instant::now();
+    let scopes = shared.scope_of.iter().max().map_or(1, |m| m + 1);
+    let scope = collect(ctx, &shared.scope, label, config).await?;
+    let mut counts = Vec::new();
+    for (i, s) in sources.iter().enumerate() {
+        let k = shared.scope_of[i];
+        counts.push(scope_check(
+            &scope,
+            (
+                &lower::column_name("contacts", k, scopes),
+                &lower::column_name("rows", k, scopes),
+            ),
+            label,
+            options,
+            config,
+            s.journey,
+        )?);
     }
-    Ok(r)
+    t.scope = clock.elapsed();
+    let clock = std::time::Instant::now();
+    let funnel = if options.timings {
+        // Run the physical plan ourselves to read its metrics afterwards.
+        let err = |e| execution_error(e, label, config);
+        let physical = ctx
+            .state()
+            .create_physical_plan(&shared.funnel)
+            .await
+            .map_err(err)?;
+        let out = datafusion::physical_plan::collect(physical.clone(), ctx.task_ctx())
+            .await
+            .map_err(err)?;
+        timings::from_plan(physical.as_ref(), &mut t);
+        out
+    } else {
+        collect(ctx, &shared.funnel, label, config).await?
+    };
+    t.funnel = clock.elapsed();
+    let clock = std::time::Instant::now();
+    let mut out = Vec::new();
+    for (i, s) in sources.iter().enumerate() {
+        let reaches = reaches_in(&funnel, &lower::column_name(lower::FUNNEL, i, n));
+        out.push(result_of(options, s, counts[i], &reaches));
+    }
+    t.metrics = clock.elapsed();
+    if options.timings {
+        for r in &mut out {
+            r.timings = Some(t.clone());
+        }
+    }
+    Ok(out)
 }
 
 async fn collect(
@@ -133,11 +220,16 @@ async fn collect(
         .map_err(|e| execution_error(e, label, config))
 }
 
-/// Each contact's reach times and breakdown value from the funnel plan's output.
+/// Each contact's reach times and breakdown value from a one-journey funnel plan's output.
 pub fn reaches(batches: &[RecordBatch]) -> Vec<ContactReach> {
+    reaches_in(batches, lower::FUNNEL)
+}
+
+/// The same from the aggregate column `column`.
+pub fn reaches_in(batches: &[RecordBatch], column: &str) -> Vec<ContactReach> {
     let mut out = Vec::new();
     for b in batches {
-        let Some(col) = b.column_by_name(lower::FUNNEL) else {
+        let Some(col) = b.column_by_name(column) else {
             continue;
         };
         let s = col.as_struct();
@@ -164,39 +256,14 @@ pub fn reaches(batches: &[RecordBatch]) -> Vec<ContactReach> {
     out
 }
 
-async fn execute(
-    ctx: &SessionContext,
-    label: &str,
+/// A journey's results from its scope counts and each contact's reach.
+fn result_of(
     options: &RunOptions,
-    config: &Config,
     s: &Source<'_>,
-    lowered: &Lowered,
-) -> Result<JourneyResult, Diagnostic> {
+    (contacts, rows, bad): (u64, u64, u64),
+    reaches: &[ContactReach],
+) -> JourneyResult {
     let j = s.journey;
-    let mut t = timings::Timings::default();
-    let clock = std::time::Instant::now();
-    let (contacts, rows, bad) = scope_counts(ctx, label, options, config, j, lowered).await?;
-    t.scope = clock.elapsed();
-    let clock = std::time::Instant::now();
-    let funnel = if options.timings {
-        // Run the physical plan ourselves to read its metrics afterwards.
-        let err = |e| execution_error(e, label, config);
-        let physical = ctx
-            .state()
-            .create_physical_plan(&lowered.funnel)
-            .await
-            .map_err(err)?;
-        let out = datafusion::physical_plan::collect(physical.clone(), ctx.task_ctx())
-            .await
-            .map_err(err)?;
-        timings::from_plan(physical.as_ref(), &mut t);
-        out
-    } else {
-        collect(ctx, &lowered.funnel, label, config).await?
-    };
-    t.funnel = clock.elapsed();
-    let clock = std::time::Instant::now();
-    let reaches = reaches(&funnel);
     let stages = results::stage_metrics(j, Some(contacts), reaches.iter());
     let segments = results::segment_counts(j, reaches.iter());
     let trend = options
@@ -212,8 +279,8 @@ async fn execute(
     } else {
         options.top
     };
-    let breakdown = by.map(|column| results::breakdown(j, column, top, &reaches));
-    Ok(JourneyResult {
+    let breakdown = by.map(|column| results::breakdown(j, column, top, reaches));
+    JourneyResult {
         journey: j.name.clone(),
         source_sha256: sha256_hex(s.text.as_bytes()),
         data: options
@@ -235,24 +302,21 @@ async fn execute(
         segments,
         trend,
         breakdown,
-        timings: options.timings.then(|| {
-            t.metrics = clock.elapsed();
-            t
-        }),
-    })
+        timings: None,
+    }
 }
 
-/// Contacts in scope, rows in scope and rows without a usable time; fails on the last unless
-/// `--on-bad-rows skip`, and on an empty dataset.
-async fn scope_counts(
-    ctx: &SessionContext,
+/// Contacts in scope, rows in scope and rows without a usable time, from the scope plan's
+/// output columns `names`; fails on rows without a time unless `--on-bad-rows skip`, and on an
+/// empty dataset.
+fn scope_check(
+    scope: &[RecordBatch],
+    names: (&str, &str),
     label: &str,
     options: &RunOptions,
     config: &Config,
     j: &hir::Journey,
-    lowered: &Lowered,
 ) -> Result<(u64, u64, u64), Diagnostic> {
-    let scope = collect(ctx, &lowered.scope, label, config).await?;
     let count = |name: &str| -> u64 {
         scope
             .first()
@@ -271,7 +335,7 @@ async fn scope_counts(
             })
             .unwrap_or(0)
     };
-    let (contacts, rows, bad) = (count("contacts"), count("rows"), count("bad_rows"));
+    let (contacts, rows, bad) = (count(names.0), count(names.1), count("bad_rows"));
     if bad > 0 && !options.skip_bad_rows {
         return Err(Diagnostic::new(
             "J5002",
@@ -297,7 +361,8 @@ pub async fn contact_reaches(
 ) -> Result<Vec<(String, ContactReach)>, Diagnostic> {
     let (ctx, label) = open(options).await?;
     let lowered = plan(&ctx, &label, config, j, options).await?;
-    scope_counts(&ctx, &label, options, config, j, &lowered).await?;
+    let scope = collect(&ctx, &lowered.scope, &label, config).await?;
+    scope_check(&scope, ("contacts", "rows"), &label, options, config, j)?;
     let funnel = collect(&ctx, &lowered.funnel, &label, config).await?;
     let mut out = Vec::new();
     for b in &funnel {

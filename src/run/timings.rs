@@ -6,7 +6,7 @@ use std::time::Duration;
 
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Timings {
-    /// Lowering the journey into plans.
+    /// Putting the journeys' plans together.
     pub plan: Duration,
     /// The scope plan: contacts and rows in scope (its own scan).
     pub scope: Duration,
@@ -54,7 +54,7 @@ pub fn render(journey: &str, parse: Duration, t: &Timings, report: Duration) -> 
         String::new()
     };
     format!(
-        "timings for \"{journey}\":\n  parse and check  {}\n  plan             {}\n  scope scan       {}\n  funnel scan+filter+aggregate {} (aggregate CPU {})\n  metrics          {}\n  report           {}\n  rows scanned {}, matched a stage {}{share}\n",
+        "timings for {journey}:\n  parse and check  {}\n  plan             {}\n  scope scan       {}\n  funnel scan+filter+aggregate {} (aggregate CPU {})\n  metrics          {}\n  report           {}\n  rows scanned {}, matched a stage {}{share}\n",
         ms(parse),
         ms(t.plan),
         ms(t.scope),
