@@ -196,6 +196,19 @@ pub fn evaluate(program: &Program, rows: &mut [Row]) -> Outcome {
     if rows.is_empty() || program.stages.is_empty() {
         return Outcome::default();
     }
+    if let [row] = rows {
+        // Most contacts have one matching activity: it can fill stage 1 and nothing more (one
+        // activity fills one stage), so no search is needed.
+        let usable = !program.same || row.group != NO_GROUP;
+        return if usable && completes_alone(&program.stages[0].cond, row.mask) {
+            Outcome {
+                reach: vec![Some(row.time)],
+                label: Some(row.label),
+            }
+        } else {
+            Outcome::default()
+        };
+    }
     let found = if program.same {
         let mut groups: Vec<u32> = rows
             .iter()
@@ -268,6 +281,24 @@ fn search(program: &Program, rows: &[Row], group: Option<u32>) -> Option<Found> 
 }
 
 // ------------------------------------------------------------------ completions
+
+/// Does `cond` complete at a contact's only activity (`mask`)? The same answer as
+/// [`completions`] on one row, without building its tables.
+fn completes_alone(cond: &Cond, mask: u64) -> bool {
+    match cond {
+        Cond::Match(m) => mask & m != 0,
+        Cond::AtLeast(n, m) => *n <= 1 && mask & m != 0,
+        Cond::Any(parts) => parts.iter().any(|p| completes_alone(p, mask)),
+        Cond::All(parts) => {
+            parts.iter().any(|p| !matches!(p, Cond::Absent(_)))
+                && parts.iter().all(|p| match p {
+                    Cond::Absent(m) => mask & m == 0,
+                    p => completes_alone(p, mask),
+                })
+        }
+        Cond::Absent(_) => false,
+    }
+}
 
 /// `comp[p]`: the latest `c` such that the condition completes exactly at `p` within `(c, p]`.
 fn completions(cond: &Cond, masks: &[u64], any_mask: u64) -> Vec<i64> {
