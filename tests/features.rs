@@ -57,7 +57,11 @@ fn strict_counts_at_most_sequential_and_any_at_least() {
     assert_eq!(seq[0], strict[0]);
     assert_eq!(seq[0], any[0]);
     for k in 1..4 {
-        assert!(strict[k] <= seq[k], "stage {}: {strict:?} vs {seq:?}", k + 1);
+        assert!(
+            strict[k] <= seq[k],
+            "stage {}: {strict:?} vs {seq:?}",
+            k + 1
+        );
         assert!(any[k] >= seq[k], "stage {}: {any:?} vs {seq:?}", k + 1);
     }
     // On this sample strict order really differs (so the comparison above means something).
@@ -111,11 +115,18 @@ journey "Required" {
     assert_eq!(with[0], without[0]);
     assert_eq!(with[2], without[1], "skipping is always allowed");
     // Counted chains that include the optional stage: at most those that could.
-    assert!(with[1] > 0 && with[1] <= required[1], "{with:?} vs {required:?}");
+    assert!(
+        with[1] > 0 && with[1] <= required[1],
+        "{with:?} vs {required:?}"
+    );
     assert!(required[2] <= with[2]);
     let s = &r[0].stages;
     assert!(s[1].optional && s[1].dropped.is_none());
-    assert_eq!(s[0].dropped, Some(with[0] - with[2]), "drop-off to the next required stage");
+    assert_eq!(
+        s[0].dropped,
+        Some(with[0] - with[2]),
+        "drop-off to the next required stage"
+    );
     assert_eq!(s[2].conversion, Some(with[2] as f64 / with[0] as f64));
 }
 
@@ -141,24 +152,44 @@ journey "One device, form" {
 "#;
     let r = run_all(text, RunOptions::default());
     let (all, one) = (reached(&r[0]), reached(&r[1]));
-    assert!(one[0] <= all[0] && one[1] < all[1] && one[1] > 0, "{one:?} vs {all:?}");
+    assert!(
+        one[0] <= all[0] && one[1] < all[1] && one[1] > 0,
+        "{one:?} vs {all:?}"
+    );
     // Form submissions carry no device: no chain reaches them.
     assert_eq!(reached(&r[2])[1], 0);
 }
 
 #[test]
 fn breakdown_groups_add_up_to_the_funnel() {
-    let text = std::fs::read_to_string(support::root().join("journeys/loan-variants.journey"))
-        .unwrap();
+    let text =
+        std::fs::read_to_string(support::root().join("journeys/loan-variants.journey")).unwrap();
     let r = run_all(&text, RunOptions::default());
-    let b = r[0].breakdown.as_ref().expect("the journey has `by utm_source`");
+    let b = r[0]
+        .breakdown
+        .as_ref()
+        .expect("the journey has `by utm_source`");
     assert_eq!(b.column, "utm_source");
     let values: Vec<Option<&str>> = b.groups.iter().map(|g| g.value.as_deref()).collect();
-    assert!(values.contains(&Some("linkedin")) && values.contains(&None), "{values:?}");
+    assert!(
+        values.contains(&Some("linkedin")) && values.contains(&None),
+        "{values:?}"
+    );
     for k in 0..r[0].stages.len() {
         let sum: u64 = b.groups.iter().map(|g| g.stages[k].reached).sum();
         assert_eq!(sum, r[0].stages[k].reached, "stage {}", k + 1);
     }
+    // CSV: the funnel's rows, then each group's, named COLUMN=VALUE.
+    let csv = String::from_utf8(
+        journey::report::render(&r[..1], journey::report::Format::Csv, 80).unwrap(),
+    )
+    .unwrap();
+    let rows: Vec<&str> = csv.lines().skip(1).collect();
+    let stages = r[0].stages.len();
+    assert_eq!(rows.len(), stages * (1 + b.groups.len()));
+    assert!(rows[0].contains(",,1,"), "{}", rows[0]);
+    assert!(rows.iter().any(|l| l.contains(",utm_source=google,")), "{csv}");
+    assert!(rows.iter().any(|l| l.contains(",utm_source=(none),")), "{csv}");
     // Largest first.
     let firsts: Vec<u64> = b.groups.iter().map(|g| g.stages[0].reached).collect();
     assert!(firsts.windows(2).all(|w| w[0] >= w[1]), "{firsts:?}");
@@ -169,8 +200,9 @@ fn breakdown_groups_add_up_to_the_funnel() {
         top: 2,
         ..RunOptions::default()
     };
-    let kbank = std::fs::read_to_string(support::root().join("journeys/small-business-loan.journey"))
-        .unwrap();
+    let kbank =
+        std::fs::read_to_string(support::root().join("journeys/small-business-loan.journey"))
+            .unwrap();
     let r = run_all(&kbank, options);
     let b = r[0].breakdown.as_ref().unwrap();
     assert_eq!(b.column, "device");

@@ -51,7 +51,11 @@ struct Options {
 fn program(o: Options) -> impl Strategy<Value = Program> {
     (
         proptest::collection::vec(
-            (positive_cond(), proptest::option::of(0i64..6), any::<bool>()),
+            (
+                positive_cond(),
+                proptest::option::of(0i64..6),
+                any::<bool>(),
+            ),
             1..5,
         ),
         proptest::option::of(0i64..12),
@@ -60,43 +64,49 @@ fn program(o: Options) -> impl Strategy<Value = Program> {
         proptest::sample::select(o.orders),
         any::<bool>(),
     )
-        .prop_map(move |(stages, window, exclusions, ties_forbidden, order, same)| {
-            let n = stages.len();
-            let stages: Vec<StageProgram> = stages
-                .into_iter()
-                .enumerate()
-                .map(|(i, (cond, w, optional))| StageProgram {
-                    cond,
-                    // The checker refuses stage windows with `order any` (J3009).
-                    window: if i == 0 || order == Order::Any { None } else { w },
-                    optional: i > 0 && optional,
-                })
-                .collect();
-            let exclusions = if o.exclusions {
-                exclusions
+        .prop_map(
+            move |(stages, window, exclusions, ties_forbidden, order, same)| {
+                let n = stages.len();
+                let stages: Vec<StageProgram> = stages
                     .into_iter()
-                    .filter_map(|(mask, a, b)| {
-                        // Any from < to < n; with `order any` from stage 1 only (J3013).
-                        if n < 2 {
-                            return None;
-                        }
-                        let from = if order == Order::Any { 0 } else { a % (n - 1) };
-                        let to = from + 1 + b % (n - 1 - from);
-                        Some(ExclusionProgram { mask, from, to })
+                    .enumerate()
+                    .map(|(i, (cond, w, optional))| StageProgram {
+                        cond,
+                        // The checker refuses stage windows with `order any` (J3009).
+                        window: if i == 0 || order == Order::Any {
+                            None
+                        } else {
+                            w
+                        },
+                        optional: i > 0 && optional,
                     })
-                    .collect()
-            } else {
-                Vec::new()
-            };
-            Program {
-                stages,
-                window,
-                exclusions,
-                ties_forbidden,
-                order,
-                same,
-            }
-        })
+                    .collect();
+                let exclusions = if o.exclusions {
+                    exclusions
+                        .into_iter()
+                        .filter_map(|(mask, a, b)| {
+                            // Any from < to < n; with `order any` from stage 1 only (J3013).
+                            if n < 2 {
+                                return None;
+                            }
+                            let from = if order == Order::Any { 0 } else { a % (n - 1) };
+                            let to = from + 1 + b % (n - 1 - from);
+                            Some(ExclusionProgram { mask, from, to })
+                        })
+                        .collect()
+                } else {
+                    Vec::new()
+                };
+                Program {
+                    stages,
+                    window,
+                    exclusions,
+                    ties_forbidden,
+                    order,
+                    same,
+                }
+            },
+        )
 }
 
 fn rows() -> impl Strategy<Value = Vec<Row>> {
@@ -265,8 +275,16 @@ fn window_is_inclusive_to_the_microsecond() {
         window: Some(1_000_000),
         ..stages(&[Cond::Match(A), Cond::Match(B)])
     };
-    assert_eq!(reach(&program, &[(0, A), (1_000_000, B)]).len(), 2, "exactly W is inside");
-    assert_eq!(reach(&program, &[(0, A), (1_000_001, B)]).len(), 1, "W + 1µs is outside");
+    assert_eq!(
+        reach(&program, &[(0, A), (1_000_000, B)]).len(),
+        2,
+        "exactly W is inside"
+    );
+    assert_eq!(
+        reach(&program, &[(0, A), (1_000_001, B)]).len(),
+        1,
+        "W + 1µs is outside"
+    );
 }
 
 #[test]
@@ -294,7 +312,11 @@ fn one_activity_fills_one_stage() {
 #[test]
 fn ties_forbidden_needs_strictly_later_stages() {
     let mut program = stages(&[Cond::Match(A), Cond::Match(B)]);
-    assert_eq!(reach(&program, &[(5, A), (5, B)]).len(), 2, "ties allowed by default");
+    assert_eq!(
+        reach(&program, &[(5, A), (5, B)]).len(),
+        2,
+        "ties allowed by default"
+    );
     program.ties_forbidden = true;
     assert_eq!(reach(&program, &[(5, A), (5, B)]).len(), 1);
 }
@@ -319,7 +341,10 @@ fn strict_order_breaks_on_any_activity_in_between() {
         order: Order::Sequential,
         ..program.clone()
     };
-    assert_eq!(reach(&sequential, &[(1, A), (2, X), (3, B), (4, C)]).len(), 3);
+    assert_eq!(
+        reach(&sequential, &[(1, A), (2, X), (3, B), (4, C)]).len(),
+        3
+    );
 }
 
 #[test]
@@ -334,9 +359,15 @@ fn strict_order_needs_a_stages_activities_consecutively() {
         ])
     };
     assert_eq!(reach(&program, &[(1, C), (2, B), (3, A), (4, X)]).len(), 3);
-    assert_eq!(reach(&program, &[(1, C), (2, A), (3, C), (4, B), (5, X)]).len(), 1);
+    assert_eq!(
+        reach(&program, &[(1, C), (2, A), (3, C), (4, B), (5, X)]).len(),
+        1
+    );
     // C A B B X: stage 2 is met at the first B; the second one breaks the way to stage 3.
-    assert_eq!(reach(&program, &[(1, C), (2, A), (3, B), (4, B), (5, X)]).len(), 2);
+    assert_eq!(
+        reach(&program, &[(1, C), (2, A), (3, B), (4, B), (5, X)]).len(),
+        2
+    );
 }
 
 #[test]
@@ -344,7 +375,10 @@ fn optional_stages_may_be_skipped() {
     let mut program = stages(&[Cond::Match(A), Cond::Match(B), Cond::Match(C)]);
     program.stages[1].optional = true;
     // Skipped: stage 2 is not counted as reached.
-    assert_eq!(reach(&program, &[(1, A), (3, C)]), vec![Some(1), None, Some(3)]);
+    assert_eq!(
+        reach(&program, &[(1, A), (3, C)]),
+        vec![Some(1), None, Some(3)]
+    );
     // Taken when the earliest chain to the depth takes it.
     assert_eq!(
         reach(&program, &[(1, A), (2, B), (3, C)]),
@@ -391,7 +425,10 @@ fn any_order_counts_stages_in_whatever_order_they_happen() {
         vec![Some(1), Some(5), Some(5)]
     );
     // Nothing before entry counts.
-    assert_eq!(reach(&program, &[(0, C), (1, A), (5, B)]), vec![Some(1), Some(5)]);
+    assert_eq!(
+        reach(&program, &[(0, C), (1, A), (5, B)]),
+        vec![Some(1), Some(5)]
+    );
     // The window is from entry.
     assert_eq!(reach(&program, &[(1, A), (3, C), (12, B)]).len(), 1);
 }

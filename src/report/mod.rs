@@ -63,12 +63,7 @@ fn rows(results: &[JourneyResult]) -> Vec<Vec<String>> {
             vec![(String::new(), &r.stages)];
         if let Some(b) = &r.breakdown {
             for g in &b.groups {
-                let value = match (&g.value, g.other_values) {
-                    (_, n) if n > 0 => "(other)".to_string(),
-                    (Some(v), _) => v.clone(),
-                    (None, _) => "(none)".to_string(),
-                };
-                parts.push((format!("{}={value}", b.column), &g.stages));
+                parts.push((format!("{}={}", b.column, g.label()), &g.stages));
             }
         }
         for (group, stages) in parts {

@@ -146,13 +146,9 @@ pub fn table(r: &JourneyResult, width: u16) -> String {
     )
 }
 
-/// Contacts reaching each stage, per breakdown value.
-fn breakdown_table(b: &crate::run::results::BreakdownOut, width: u16) -> String {
-    let stages = b.groups.first().map(|g| g.stages.len()).unwrap_or(0);
+/// A table of counts: a first text column, then right-aligned numbers; lines trimmed.
+fn count_table(header: Vec<String>, rows: Vec<Vec<String>>, width: u16) -> String {
     let mut table = Table::new();
-    let mut header = vec![b.column.clone()];
-    header.extend((1..=stages).map(|k| format!("Stage {k}")));
-    header.push("Overall".into());
     table
         .load_preset(presets::NOTHING)
         .set_style(TableComponent::HeaderLines, '─')
@@ -160,15 +156,7 @@ fn breakdown_table(b: &crate::run::results::BreakdownOut, width: u16) -> String 
         .set_content_arrangement(ContentArrangement::Dynamic)
         .set_width(width)
         .set_header(header);
-    for g in &b.groups {
-        let value = match (&g.value, g.other_values) {
-            (_, n) if n > 0 => "(other)".to_string(),
-            (Some(v), _) => v.clone(),
-            (None, _) => "(none)".into(),
-        };
-        let mut row = vec![value];
-        row.extend(g.stages.iter().map(|s| thousands(s.reached)));
-        row.push(pct(g.stages.last().and_then(|s| s.overall)));
+    for row in rows {
         table.add_row(row);
     }
     for (i, c) in table.column_iter_mut().enumerate() {
@@ -177,11 +165,30 @@ fn breakdown_table(b: &crate::run::results::BreakdownOut, width: u16) -> String 
             c.set_cell_alignment(CellAlignment::Right);
         }
     }
-    let text = table
+    table
         .lines()
         .map(|l| l.trim_end().to_string())
         .collect::<Vec<_>>()
-        .join("\n");
+        .join("\n")
+}
+
+/// Contacts reaching each stage, per breakdown value.
+fn breakdown_table(b: &crate::run::results::BreakdownOut, width: u16) -> String {
+    let stages = b.groups.first().map(|g| g.stages.len()).unwrap_or(0);
+    let mut header = vec![b.column.clone()];
+    header.extend((1..=stages).map(|k| format!("Stage {k}")));
+    header.push("Overall".into());
+    let rows = b
+        .groups
+        .iter()
+        .map(|g| {
+            let mut row = vec![g.label()];
+            row.extend(g.stages.iter().map(|s| thousands(s.reached)));
+            row.push(pct(g.stages.last().and_then(|s| s.overall)));
+            row
+        })
+        .collect();
+    let text = count_table(header, rows, width);
     let other = b
         .groups
         .iter()
@@ -197,7 +204,6 @@ fn breakdown_table(b: &crate::run::results::BreakdownOut, width: u16) -> String 
 /// Contacts reaching each stage, per period of stage-1 time.
 fn trend_table(t: &crate::run::results::TrendOut, width: u16) -> String {
     let stages = t.buckets.first().map(|b| b.reached.len()).unwrap_or(0);
-    let mut table = Table::new();
     let first = match t.unit.as_str() {
         "daily" => "Day",
         "weekly" => "Week of",
@@ -205,29 +211,16 @@ fn trend_table(t: &crate::run::results::TrendOut, width: u16) -> String {
     };
     let mut header = vec![first.to_string()];
     header.extend((1..=stages).map(|k| format!("Stage {k}")));
-    table
-        .load_preset(presets::NOTHING)
-        .set_style(TableComponent::HeaderLines, '─')
-        .set_style(TableComponent::MiddleHeaderIntersections, '─')
-        .set_content_arrangement(ContentArrangement::Dynamic)
-        .set_width(width)
-        .set_header(header);
-    for b in &t.buckets {
-        let mut row = vec![b.start.clone()];
-        row.extend(b.reached.iter().map(|n| thousands(*n)));
-        table.add_row(row);
-    }
-    for (i, c) in table.column_iter_mut().enumerate() {
-        c.set_padding((0, 2));
-        if i > 0 {
-            c.set_cell_alignment(CellAlignment::Right);
-        }
-    }
-    let text = table
-        .lines()
-        .map(|l| l.trim_end().to_string())
-        .collect::<Vec<_>>()
-        .join("\n");
+    let rows = t
+        .buckets
+        .iter()
+        .map(|b| {
+            let mut row = vec![b.start.clone()];
+            row.extend(b.reached.iter().map(|n| thousands(*n)));
+            row
+        })
+        .collect();
+    let text = count_table(header, rows, width);
     format!(
         "\nContacts by the {} their chain started (UTC):\n\n{text}\n",
         period_word(&t.unit)

@@ -80,6 +80,17 @@ pub struct TrendBucket {
     pub conversion: Vec<Option<f64>>,
 }
 
+impl BreakdownGroup {
+    /// How the group is named in tables and CSV: its value, "(none)" for NULL, "(other)".
+    pub fn label(&self) -> String {
+        match (&self.value, self.other_values) {
+            (_, n) if n > 0 => "(other)".to_string(),
+            (Some(v), _) => v.clone(),
+            (None, _) => "(none)".to_string(),
+        }
+    }
+}
+
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct SegmentCount {
     pub segment: String,

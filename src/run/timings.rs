@@ -34,7 +34,10 @@ pub fn from_plan(plan: &dyn ExecutionPlan, t: &mut Timings) {
         t.rows_matched += rows;
     }
     if name == "AggregateExec" {
-        let nanos = metrics.as_ref().and_then(|m| m.elapsed_compute()).unwrap_or(0);
+        let nanos = metrics
+            .as_ref()
+            .and_then(|m| m.elapsed_compute())
+            .unwrap_or(0);
         t.aggregate_cpu += Duration::from_nanos(nanos as u64);
     }
     for child in plan.children() {
@@ -49,7 +52,10 @@ fn ms(d: Duration) -> String {
 /// The report on standard error.
 pub fn render(journey: &str, parse: Duration, t: &Timings, report: Duration) -> String {
     let share = if t.rows_scanned > 0 {
-        format!(" ({:.2}%)", t.rows_matched as f64 * 100.0 / t.rows_scanned as f64)
+        format!(
+            " ({:.2}%)",
+            t.rows_matched as f64 * 100.0 / t.rows_scanned as f64
+        )
     } else {
         String::new()
     };
