@@ -188,8 +188,14 @@ fn breakdown_groups_add_up_to_the_funnel() {
     let stages = r[0].stages.len();
     assert_eq!(rows.len(), stages * (1 + b.groups.len()));
     assert!(rows[0].contains(",,1,"), "{}", rows[0]);
-    assert!(rows.iter().any(|l| l.contains(",utm_source=google,")), "{csv}");
-    assert!(rows.iter().any(|l| l.contains(",utm_source=(none),")), "{csv}");
+    assert!(
+        rows.iter().any(|l| l.contains(",utm_source=google,")),
+        "{csv}"
+    );
+    assert!(
+        rows.iter().any(|l| l.contains(",utm_source=(none),")),
+        "{csv}"
+    );
     // Largest first.
     let firsts: Vec<u64> = b.groups.iter().map(|g| g.stages[0].reached).collect();
     assert!(firsts.windows(2).all(|w| w[0] >= w[1]), "{firsts:?}");
