@@ -155,17 +155,7 @@ pub async fn run_planned(
     t.plan = clock.elapsed();
     let clock = std::time::Instant::now();
     let scopes = shared.scope_of.iter().max().map_or(1, |m| m + 1);
-    // Without --timings the two scans run at once, so one's idle moments (the start, the final
-    // merge) are the other's working time; with it, one after the other, to time each.
-    let (scope, early_funnel) = if options.timings {
-        (collect(ctx, &shared.scope, label, config).await?, None)
-    } else {
-        let (scope, funnel) = tokio::join!(
-            collect(ctx, &shared.scope, label, config),
-            collect(ctx, &shared.funnel, label, config)
-        );
-        (scope?, Some(funnel))
-    };
+    let scope = collect(ctx, &shared.scope, label, config).await?;
     let mut counts = Vec::new();
     for (i, s) in sources.iter().enumerate() {
         let k = shared.scope_of[i];
@@ -183,9 +173,7 @@ pub async fn run_planned(
     }
     t.scope = clock.elapsed();
     let clock = std::time::Instant::now();
-    let funnel = if let Some(funnel) = early_funnel {
-        funnel?
-    } else {
+    let funnel = if options.timings {
         // Run the physical plan ourselves to read its metrics afterwards.
         let err = |e| execution_error(e, label, config);
         let physical = ctx
@@ -198,6 +186,8 @@ pub async fn run_planned(
             .map_err(err)?;
         timings::from_plan(physical.as_ref(), &mut t);
         out
+    } else {
+        collect(ctx, &shared.funnel, label, config).await?
     };
     t.funnel = clock.elapsed();
     let clock = std::time::Instant::now();
