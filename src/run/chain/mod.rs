@@ -163,13 +163,6 @@ pub struct Outcome {
     pub label: Option<u32>,
 }
 
-impl Outcome {
-    /// Did the counted chain include stage `k` (0-based)?
-    pub fn reached(&self, k: usize) -> bool {
-        matches!(self.reach.get(k), Some(Some(_)))
-    }
-}
-
 pub(crate) const NONE: i64 = i64::MIN;
 
 /// A chain found by a search: per stage up to its last, the completing position (or `None`).
