@@ -65,6 +65,9 @@ pub fn run(args: Args) -> Result<ExitCode, String> {
             "stage {last} is the last: no contact drops off after it"
         ));
     }
+    if args.format == Format::Html {
+        return Err("contact lists have no HTML form; use --format csv, json or parquet".into());
+    }
     if args.format == Format::Parquet && args.output.is_none() {
         return Err("--format parquet needs --output FILE".into());
     }

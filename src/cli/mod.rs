@@ -2,12 +2,15 @@
 //! the library's pipeline stages.
 
 mod check;
+mod compare;
 mod contacts;
+mod diff;
 mod explain;
 mod explain_error;
 pub mod files;
 mod fmt;
 mod journeys;
+mod report;
 mod run;
 mod sample;
 
@@ -20,7 +23,7 @@ use std::process::ExitCode;
     name = "journey",
     version,
     about = "Customer journeys as code: check, format, run and explain .journey files",
-    after_help = "Examples:\n  journey run journeys/small-business-loan.journey\n  journey check journeys/\n  journey fmt --check journeys/\n  journey explain journeys/small-business-loan.journey\n  journey explain-error J1002"
+    after_help = "Examples:\n  journey run journeys/small-business-loan.journey\n  journey check journeys/\n  journey fmt --check journeys/\n  journey diff main:journeys/loan.journey journeys/loan.journey\n  journey explain journeys/small-business-loan.journey\n  journey explain-error J1002"
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -31,7 +34,10 @@ pub struct Cli {
 enum Command {
     Check(check::Args),
     Fmt(fmt::Args),
+    Diff(diff::Args),
+    Compare(compare::Args),
     Run(run::Args),
+    Report(report::Args),
     Explain(explain::Args),
     Contacts(contacts::Args),
     Sample(sample::Args),
@@ -43,7 +49,10 @@ pub fn main() -> ExitCode {
     let result = match cli.command {
         Command::Check(a) => check::run(a),
         Command::Fmt(a) => fmt::run(a),
+        Command::Diff(a) => diff::run(a),
+        Command::Compare(a) => compare::run(a),
         Command::Run(a) => run::run(a),
+        Command::Report(a) => report::run(a),
         Command::Explain(a) => explain::run(a),
         Command::Contacts(a) => contacts::run(a),
         Command::Sample(a) => sample::run(a),

@@ -11,9 +11,25 @@ use std::process::ExitCode;
 /// Run journeys over activity data and show the funnel.
 #[derive(clap::Args)]
 #[command(
-    after_help = "Examples:\n  journey run journeys/small-business-loan.journey                 # the bundled sample data\n  journey run journeys/ --data exports/activities.parquet\n  journey run loan.journey --data 'exports/2025-*.csv' --format json --output loan.json\n  journey run loan.journey --by utm_source --top 5\n\nData: a Parquet, CSV, NDJSON or Arrow IPC file, a folder of them, or a glob. Without --data,\nthe data/ folder beside the journey is used. Columns are mapped by journey.toml (beside the\njourney, or --config); see docs/data.md."
+    after_help = "Examples:\n  journey run journeys/small-business-loan.journey                 # the bundled sample data\n  journey run journeys/ --data exports/activities.parquet\n  journey run loan.journey --data 'exports/2025-*.csv' --format json --output loan.json\n  journey run loan.journey --by utm_source --top 5\n  journey run loan.journey --compare baseline.json --fail-over 10\n\nData: a Parquet, CSV, NDJSON or Arrow IPC file, a folder of them, or a glob. Without --data,\nthe data/ folder beside the journey is used. Columns are mapped by journey.toml (beside the\njourney, or --config); see docs/data.md."
 )]
 pub struct Args {
+    #[command(flatten)]
+    common: Common,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    format: Format,
+    /// Compare with a baseline (`--format json` results of an earlier run): standard output
+    /// shows the per-stage deltas; --output still receives the results.
+    #[arg(long, value_name = "BASELINE.json")]
+    compare: Option<PathBuf>,
+    #[command(flatten)]
+    compare_options: super::compare::CompareOptions,
+}
+
+/// What `journey run` and `journey report` share: the journeys, the data and how to run.
+#[derive(clap::Args)]
+pub struct Common {
     /// Journey files or folders.
     #[arg(required = true)]
     journeys: Vec<PathBuf>,
@@ -23,9 +39,6 @@ pub struct Args {
     /// The project file mapping columns and activity types (default: journey.toml beside the journey).
     #[arg(long)]
     config: Option<PathBuf>,
-    /// Output format.
-    #[arg(long, value_enum, default_value_t = Format::Table)]
-    format: Format,
     /// Write to this file (atomically) instead of standard output.
     #[arg(long, short)]
     output: Option<PathBuf>,
@@ -74,17 +87,43 @@ fn default_partitions() -> usize {
 }
 
 pub fn run(args: Args) -> Result<ExitCode, String> {
-    let started = std::time::Instant::now();
-    let Some(files) = journeys::load(&args.journeys, args.error_format)? else {
+    let baseline = match &args.compare {
+        Some(path) => Some(super::compare::baseline(path)?),
+        None if args.compare_options.fail_over.is_some() => {
+            return Err("--fail-over needs --compare BASELINE.json".into())
+        }
+        None => None,
+    };
+    let Some(results) = execute(&args.common, args.format, baseline.is_some())? else {
         return Ok(ExitCode::FAILURE);
     };
+    match baseline {
+        Some(b) => {
+            let c = crate::report::compare::compare(&b, &results, args.compare_options.fail_over);
+            super::compare::show(&c, super::compare::CompareFormat::Text)
+        }
+        None => Ok(ExitCode::SUCCESS),
+    }
+}
+
+/// Run the journeys and write the results in `format` (to --output, or to standard output
+/// unless `quiet`). `None` when a diagnostic was reported.
+pub fn execute(
+    args: &Common,
+    format: Format,
+    quiet: bool,
+) -> Result<Option<Vec<crate::run::results::JourneyResult>>, String> {
+    let started = std::time::Instant::now();
+    let Some(files) = journeys::load(&args.journeys, args.error_format)? else {
+        return Ok(None);
+    };
     let parsed = started.elapsed();
-    if args.format == Format::Parquet && args.output.is_none() {
+    if format == Format::Parquet && args.output.is_none() && !quiet {
         return Err("--format parquet needs --output FILE".into());
     }
     let fail = |d: crate::diagnostics::Diagnostic, f: Option<&Loaded>| {
         journeys::report(&d, f, args.error_format);
-        Ok(ExitCode::FAILURE)
+        Ok(None)
     };
     let first = &files[0].path;
     let (config, _) = match Config::find(args.config.as_deref(), first) {
@@ -151,7 +190,7 @@ pub fn run(args: Args) -> Result<ExitCode, String> {
         );
     }
     let clock = std::time::Instant::now();
-    let bytes = match report::render(&results, args.format, 80) {
+    let bytes = match report::render(&results, format, 80) {
         Ok(b) => b,
         Err(d) => return fail(d, None),
     };
@@ -165,6 +204,7 @@ pub fn run(args: Args) -> Result<ExitCode, String> {
                 );
             }
         }
+        None if quiet => {}
         None => {
             use std::io::Write;
             let _ = std::io::stdout().write_all(&bytes);
@@ -178,5 +218,5 @@ pub fn run(args: Args) -> Result<ExitCode, String> {
         };
         eprint!("{}", run::timings::render(&what, parsed, t, report_time));
     }
-    Ok(ExitCode::SUCCESS)
+    Ok(Some(results))
 }

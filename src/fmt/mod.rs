@@ -13,7 +13,7 @@ use crate::syntax::ast::{self, ItemKind, StageTarget};
 use crate::syntax::lexer::Comment;
 use crate::syntax::{self};
 
-pub use conditions::{condition_text, rule_text};
+pub use conditions::{condition_text, filter_text, literal_text, rule_text};
 
 /// Conditions longer than this are broken at their top-level `and` / `or`.
 pub const WIDTH: usize = 100;

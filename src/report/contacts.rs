@@ -38,6 +38,12 @@ pub fn render(
         .min(stage_names.len());
     let column = |k: usize| format!("stage_{}_at", k + 1);
     Ok(match format {
+        Format::Html => {
+            return Err(Diagnostic::new(
+                "J5003",
+                "contact lists have no HTML form; use --format csv, json or parquet",
+            ))
+        }
         Format::Csv | Format::Table => {
             let mut out = String::from("contact,depth");
             for k in 0..stages {

@@ -1,6 +1,8 @@
 //! Stage 5: funnel results → a terminal table, JSON, CSV or Parquet.
 
+pub mod compare;
 pub mod contacts;
+pub mod html;
 mod table;
 
 use crate::diagnostics::Diagnostic;
@@ -17,6 +19,8 @@ pub enum Format {
     Json,
     Csv,
     Parquet,
+    /// A self-contained HTML page with charts (see `journey report`).
+    Html,
 }
 
 /// Render results in a format (Parquet is binary).
@@ -45,6 +49,7 @@ pub fn render(
         }
         Format::Csv => csv(results).into_bytes(),
         Format::Parquet => parquet(results)?,
+        Format::Html => html::page(results).into_bytes(),
     })
 }
 

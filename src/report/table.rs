@@ -36,7 +36,7 @@ pub fn human_duration(seconds: f64) -> String {
 }
 
 /// A window or period length: whole days as days, else hours.
-fn span_text(seconds: f64) -> String {
+pub fn span_text(seconds: f64) -> String {
     if seconds >= 86_400.0 && seconds % 86_400.0 == 0.0 {
         let d = seconds / 86_400.0;
         format!("{d:.0} day{}", if d == 1.0 { "" } else { "s" })

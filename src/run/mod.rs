@@ -191,10 +191,11 @@ pub async fn run_planned(
     };
     t.funnel = clock.elapsed();
     let clock = std::time::Instant::now();
+    let fingerprint = data::fingerprint(&options.files)?;
     let mut out = Vec::new();
     for (i, s) in sources.iter().enumerate() {
         let reaches = reaches_in(&funnel, &lower::column_name(lower::FUNNEL, i, n));
-        out.push(result_of(options, s, counts[i], &reaches));
+        out.push(result_of(options, s, counts[i], &reaches, &fingerprint));
     }
     t.metrics = clock.elapsed();
     if options.timings {
@@ -262,6 +263,7 @@ fn result_of(
     s: &Source<'_>,
     (contacts, rows, bad): (u64, u64, u64),
     reaches: &[ContactReach],
+    fingerprint: &str,
 ) -> JourneyResult {
     let j = s.journey;
     let stages = results::stage_metrics(j, Some(contacts), reaches.iter());
@@ -288,6 +290,7 @@ fn result_of(
             .iter()
             .map(|f| f.display().to_string())
             .collect(),
+        data_fingerprint: fingerprint.to_string(),
         computed_at: computed_at(),
         period: j.period.map(|p| PeriodOut {
             from: rfc3339(p.from),
@@ -302,6 +305,11 @@ fn result_of(
         segments,
         trend,
         breakdown,
+        source: s
+            .text
+            .get(j.span.start..j.span.end)
+            .unwrap_or(s.text)
+            .to_string(),
         timings: None,
     }
 }

@@ -1,14 +1,17 @@
 //! Funnel results: the numbers of docs/semantics.md, in the shape docs/results.md documents.
 
 use crate::check::hir;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct JourneyResult {
     pub journey: String,
     /// SHA-256 of the journey file, so a result can be traced to the exact source.
     pub source_sha256: String,
     pub data: Vec<String>,
+    /// SHA-256 over the data files' names, sizes and ends (see `run::data::fingerprint`): equal
+    /// for two runs over the same export.
+    pub data_fingerprint: String,
     /// RFC 3339, UTC (from SOURCE_DATE_EPOCH when set, for reproducible files).
     pub computed_at: String,
     pub period: Option<PeriodOut>,
@@ -25,6 +28,9 @@ pub struct JourneyResult {
     pub trend: Option<TrendOut>,
     /// The funnel per value of a column on the stage-1 activity, when a breakdown is asked for.
     pub breakdown: Option<BreakdownOut>,
+    /// The journey's source text (for the HTML report); not part of the data results.
+    #[serde(skip)]
+    pub source: String,
     /// Where the time went (`--timings`); not part of the results.
     #[serde(skip)]
     pub timings: Option<super::timings::Timings>,
@@ -45,14 +51,14 @@ impl ContactReach {
     }
 }
 
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct BreakdownOut {
     pub column: String,
     /// The top values by contacts reaching stage 1 (then by value), then "other".
     pub groups: Vec<BreakdownGroup>,
 }
 
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct BreakdownGroup {
     /// The value (null where the activity has none; null with `other_values` > 0 for "other").
     pub value: Option<String>,
@@ -63,14 +69,14 @@ pub struct BreakdownGroup {
     pub stages: Vec<StageResult>,
 }
 
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct TrendOut {
     /// daily, weekly (weeks start on Monday) or monthly; UTC.
     pub unit: String,
     pub buckets: Vec<TrendBucket>,
 }
 
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct TrendBucket {
     /// First day of the period, YYYY-MM-DD.
     pub start: String,
@@ -91,19 +97,19 @@ impl BreakdownGroup {
     }
 }
 
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct SegmentCount {
     pub segment: String,
     pub contacts: u64,
 }
 
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct PeriodOut {
     pub from: String,
     pub to: String,
 }
 
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct StageResult {
     pub number: usize,
     pub name: String,
@@ -124,7 +130,7 @@ pub struct StageResult {
     pub time_to_convert: TimeToConvert,
 }
 
-#[derive(Debug, Clone, Serialize, PartialEq, Default)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
 pub struct TimeToConvert {
     /// T_k - T_(k-1) over contacts that reached the stage; null for stage 1.
     pub from_previous: Option<Durations>,
@@ -133,7 +139,7 @@ pub struct TimeToConvert {
 }
 
 /// Summary of durations, in seconds. Percentiles are nearest-rank (docs/semantics.md).
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct Durations {
     pub count: u64,
     pub median_seconds: f64,
@@ -143,7 +149,7 @@ pub struct Durations {
     pub histogram: Vec<Bucket>,
 }
 
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct Bucket {
     /// Inclusive lower bound, seconds.
     pub from_seconds: u64,
