@@ -4,7 +4,7 @@ use crate::report::compare::{self, Comparison};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-/// Compare two results files of `journey run --format json`: per-stage deltas.
+/// Show per-stage deltas between two results files (`journey run --format json`).
 #[derive(clap::Args)]
 #[command(
     after_help = "Examples:\n  journey compare baseline.json current.json\n  journey compare baseline.json current.json --fail-over 10   # in CI: exit 1 if a stage moved more than 10%\n  journey run journeys/loan.journey --compare baseline.json    # run, then compare with a baseline\n\nExit status: 0, or 1 when --fail-over is given and a stage's count moved by more than PCT\npercent (or a stage was added or removed); 2 when a file cannot be read."

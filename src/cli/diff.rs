@@ -4,7 +4,7 @@ use crate::diagnostics::render::render;
 use std::path::Path;
 use std::process::{Command, ExitCode};
 
-/// Show what changed in meaning between two journey files (or a git revision and a file).
+/// Show what changed in meaning between two journey files or git revisions.
 #[derive(clap::Args)]
 #[command(
     after_help = "Examples:\n  journey diff old.journey new.journey\n  journey diff main:journeys/loan.journey journeys/loan.journey   # a git revision against the working tree\n  journey diff --format json origin/main:journeys/loan.journey journeys/loan.journey\n\nA side that is not a file is read as REVISION:PATH with `git show` (PATH from the repository\nroot, or ./PATH from the current folder).\n\nExit status: 0 when the two mean the same, 1 when they differ, 2 when a side cannot be read or\nhas errors."

@@ -22,7 +22,7 @@ use std::process::ExitCode;
 #[command(
     name = "journey",
     version,
-    about = "Customer journeys as code: check, format, run and explain .journey files",
+    about = "Customer journeys as code: check, format, diff, run, report on and explain .journey files",
     after_help = "Examples:\n  journey run journeys/small-business-loan.journey\n  journey check journeys/\n  journey fmt --check journeys/\n  journey diff main:journeys/loan.journey journeys/loan.journey\n  journey explain journeys/small-business-loan.journey\n  journey explain-error J1002"
 )]
 pub struct Cli {

@@ -3,8 +3,10 @@
 use crate::report::Format;
 use std::process::ExitCode;
 
-/// Run journeys and write a self-contained HTML report: funnel chart, table, time to convert,
-/// breakdown and trend charts, the journey source and where the data came from.
+/// Run journeys and write a self-contained HTML report with charts.
+///
+/// The page holds the funnel chart, the table, time to convert, breakdown and trend charts, the
+/// journey source and where the data came from.
 #[derive(clap::Args)]
 #[command(
     after_help = "Examples:\n  journey report journeys/small-business-loan.journey --output report.html\n  journey report journeys/ --data exports/activities.parquet --output funnels.html\n\nThe page needs no network: open it in any browser, send it, or print it."

@@ -10,7 +10,8 @@ pub struct JourneyResult {
     pub source_sha256: String,
     pub data: Vec<String>,
     /// SHA-256 over the data files' names, sizes and ends (see `run::data::fingerprint`): equal
-    /// for two runs over the same export.
+    /// for two runs over the same export. Empty in results written before it existed.
+    #[serde(default)]
     pub data_fingerprint: String,
     /// RFC 3339, UTC (from SOURCE_DATE_EPOCH when set, for reproducible files).
     pub computed_at: String,
