@@ -1,7 +1,7 @@
 //! The HTML report in a real browser: headless Chromium lays the page out, a measuring script
 //! (added to a copy of the page, never to the product) reads what is on screen, and the test
 //! checks that the funnel chart shows the right stages, counts, bar lengths and KPI marks, that
-//! nothing overflows a phone's width, and saves screenshots.
+//! nothing overflows a phone's width, that it prints, and saves screenshots.
 //!
 //! Chromium is Debian's `chromium` package. When it is missing the test installs it with
 //! apt-get (as root, or through passwordless sudo); only where that is impossible does it skip,
@@ -248,6 +248,21 @@ fn the_report_shows_the_funnel_in_a_real_browser() {
         phone["overflow"].as_f64().unwrap() <= 0.0,
         "the page overflows a 390 px screen by {} px",
         phone["overflow"]
+    );
+
+    // Printed: a PDF with the bars (print-color-adjust keeps their colour).
+    let pdf = dir.join("report.pdf");
+    let out = headless(&chromium, &dir.join("profile-pdf"), 1000, 1500)
+        .arg("--no-pdf-header-footer")
+        .arg(format!("--print-to-pdf={}", pdf.display()))
+        .arg(format!("file://{}", report.display()))
+        .output()
+        .expect("chromium runs");
+    let bytes = std::fs::read(&pdf)
+        .unwrap_or_else(|_| panic!("no PDF: {}", String::from_utf8_lossy(&out.stderr)));
+    assert!(
+        bytes.starts_with(b"%PDF") && bytes.len() > 10_000,
+        "the report prints"
     );
 
     for (name, width, height) in [("report.png", 1000, 1500), ("report-phone.png", 390, 1500)] {

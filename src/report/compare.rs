@@ -4,7 +4,7 @@
 
 use super::table::thousands;
 use crate::run::results::{JourneyResult, StageResult};
-use comfy_table::{presets, CellAlignment, ContentArrangement, Table, TableComponent};
+use comfy_table::CellAlignment;
 use serde::Serialize;
 use std::fmt::Write;
 
@@ -188,15 +188,10 @@ pub fn text(c: &Comparison, width: u16) -> String {
             }
         );
         out.push('\n');
-        let mut t = Table::new();
-        t.load_preset(presets::NOTHING)
-            .set_style(TableComponent::HeaderLines, '─')
-            .set_style(TableComponent::MiddleHeaderIntersections, '─')
-            .set_content_arrangement(ContentArrangement::Dynamic)
-            .set_width(width)
-            .set_header(vec![
-                "#", "Stage", "Before", "After", "Change", "Conv.", "KPI",
-            ]);
+        let mut t = super::table::frame(
+            vec!["#", "Stage", "Before", "After", "Change", "Conv.", "KPI"],
+            width,
+        );
         for s in &j.stages {
             let change = match (s.reached.before, s.reached.after, s.reached_change_percent) {
                 (None, _, _) => "added".to_string(),

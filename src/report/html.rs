@@ -4,7 +4,7 @@
 //! are repeated in the table under it, and every bar carries `data-` attributes naming what it
 //! shows, for scripts and for the browser test.
 
-use super::table::{human_duration, span_text, thousands};
+use super::table::{human_duration, kpi_text, median_text, span_text, thousands};
 use crate::run::results::{Durations, JourneyResult, StageResult};
 use std::fmt::Write;
 
@@ -200,16 +200,8 @@ fn stage_table(out: &mut String, stages: &[StageResult]) {
          <th>Overall</th><th>Drop-off</th><th>KPI</th><th>Median time</th></tr></thead>\n<tbody>\n",
     );
     for s in stages {
-        let kpi = match (s.kpi, s.kpi_progress) {
-            (Some(k), Some(p)) => format!("{} of {}", pct(p), thousands(k)),
-            _ => String::new(),
-        };
-        let median = s
-            .time_to_convert
-            .from_previous
-            .as_ref()
-            .map(|d| human_duration(d.median_seconds))
-            .unwrap_or_default();
+        let kpi = kpi_text(s);
+        let median = median_text(s);
         let _ = writeln!(
             out,
             "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{kpi}</td><td>{median}</td></tr>",

@@ -1,6 +1,6 @@
 //! The terminal table: the funnel a marketer reads, fitting 80 columns.
 
-use crate::run::results::JourneyResult;
+use crate::run::results::{JourneyResult, StageResult};
 use comfy_table::{presets, CellAlignment, ContentArrangement, Table, TableComponent};
 
 /// "12.5%"
@@ -45,27 +45,46 @@ pub fn span_text(seconds: f64) -> String {
     }
 }
 
-pub fn table(r: &JourneyResult, width: u16) -> String {
+/// The frame every terminal table shares: no borders, a rule under the header, wrapped to
+/// `width`.
+pub(super) fn frame<T: ToString>(header: Vec<T>, width: u16) -> Table {
     let mut t = Table::new();
     t.load_preset(presets::NOTHING)
         .set_style(TableComponent::HeaderLines, '─')
         .set_style(TableComponent::MiddleHeaderIntersections, '─')
         .set_content_arrangement(ContentArrangement::Dynamic)
         .set_width(width)
-        .set_header(vec![
+        .set_header(header.iter().map(|h| h.to_string()).collect::<Vec<_>>());
+    t
+}
+
+/// "169% of 1,000", or empty for a stage without a KPI.
+pub(super) fn kpi_text(s: &StageResult) -> String {
+    match (s.kpi, s.kpi_progress) {
+        (Some(k), Some(p)) => format!("{:.0}% of {}", p * 100.0, thousands(k)),
+        _ => String::new(),
+    }
+}
+
+/// The median time from the previous stage, or empty.
+pub(super) fn median_text(s: &StageResult) -> String {
+    s.time_to_convert
+        .from_previous
+        .as_ref()
+        .map(|d| human_duration(d.median_seconds))
+        .unwrap_or_default()
+}
+
+pub fn table(r: &JourneyResult, width: u16) -> String {
+    let mut t = frame(
+        vec![
             "#", "Stage", "Contacts", "Conv.", "Drop-off", "KPI", "Median",
-        ]);
+        ],
+        width,
+    );
     for s in &r.stages {
-        let kpi = match (s.kpi, s.kpi_progress) {
-            (Some(k), Some(p)) => format!("{:.0}% of {}", p * 100.0, thousands(k)),
-            _ => String::new(),
-        };
-        let median = s
-            .time_to_convert
-            .from_previous
-            .as_ref()
-            .map(|d| human_duration(d.median_seconds))
-            .unwrap_or_default();
+        let kpi = kpi_text(s);
+        let median = median_text(s);
         let mut notes: Vec<&str> = Vec::new();
         if s.optional {
             notes.push("optional");
@@ -148,14 +167,7 @@ pub fn table(r: &JourneyResult, width: u16) -> String {
 
 /// A table of counts: a first text column, then right-aligned numbers; lines trimmed.
 fn count_table(header: Vec<String>, rows: Vec<Vec<String>>, width: u16) -> String {
-    let mut table = Table::new();
-    table
-        .load_preset(presets::NOTHING)
-        .set_style(TableComponent::HeaderLines, '─')
-        .set_style(TableComponent::MiddleHeaderIntersections, '─')
-        .set_content_arrangement(ContentArrangement::Dynamic)
-        .set_width(width)
-        .set_header(header);
+    let mut table = frame(header, width);
     for row in rows {
         table.add_row(row);
     }
