@@ -7,6 +7,7 @@
 //! apt-get (as root, or through passwordless sudo); only where that is impossible does it skip,
 //! saying so on standard error.
 
+use journey::report::thousands;
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -142,16 +143,21 @@ fn measure(chromium: &Path, dir: &Path, html: &str, width: u32) -> Value {
     serde_json::from_str(&json).unwrap()
 }
 
-fn thousands(n: u64) -> String {
-    let s = n.to_string();
-    let mut out = String::new();
-    for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
+/// Chromium writes `file` (a PDF or a screenshot, by `flags`) of `page`; its bytes.
+fn capture(chromium: &Path, page: &Path, file: &Path, width: u32, flags: &[String]) -> Vec<u8> {
+    let profile = file.with_extension("profile");
+    let out = headless(chromium, &profile, width, 1500)
+        .args(flags)
+        .arg(format!("file://{}", page.display()))
+        .output()
+        .expect("chromium runs");
+    std::fs::read(file).unwrap_or_else(|_| {
+        panic!(
+            "chromium wrote no {}: {}",
+            file.display(),
+            String::from_utf8_lossy(&out.stderr)
+        )
+    })
 }
 
 #[test]
@@ -252,33 +258,25 @@ fn the_report_shows_the_funnel_in_a_real_browser() {
 
     // Printed: a PDF with the bars (print-color-adjust keeps their colour).
     let pdf = dir.join("report.pdf");
-    let out = headless(&chromium, &dir.join("profile-pdf"), 1000, 1500)
-        .arg("--no-pdf-header-footer")
-        .arg(format!("--print-to-pdf={}", pdf.display()))
-        .arg(format!("file://{}", report.display()))
-        .output()
-        .expect("chromium runs");
-    let bytes = std::fs::read(&pdf)
-        .unwrap_or_else(|_| panic!("no PDF: {}", String::from_utf8_lossy(&out.stderr)));
+    let flags = [
+        "--no-pdf-header-footer".to_string(),
+        format!("--print-to-pdf={}", pdf.display()),
+    ];
+    let bytes = capture(&chromium, &report, &pdf, 1000, &flags);
     assert!(
         bytes.starts_with(b"%PDF") && bytes.len() > 10_000,
         "the report prints"
     );
 
-    for (name, width, height) in [("report.png", 1000, 1500), ("report-phone.png", 390, 1500)] {
+    for (name, width) in [("report.png", 1000), ("report-phone.png", 390)] {
         let shot = dir.join(name);
-        let out = headless(
+        let png = capture(
             &chromium,
-            &dir.join(format!("profile-{name}")),
+            &report,
+            &shot,
             width,
-            height,
-        )
-        .arg(format!("--screenshot={}", shot.display()))
-        .arg(format!("file://{}", report.display()))
-        .output()
-        .expect("chromium runs");
-        let png = std::fs::read(&shot)
-            .unwrap_or_else(|_| panic!("no screenshot: {}", String::from_utf8_lossy(&out.stderr)));
+            &[format!("--screenshot={}", shot.display())],
+        );
         assert!(
             png.starts_with(b"\x89PNG") && png.len() > 10_000,
             "{name} is a picture"
