@@ -430,3 +430,90 @@ fn journey_toml_maps_columns_and_activity_codes() {
     assert_eq!(err.code, "J4001");
     assert!(err.message.contains("contact_id"), "{}", err.message);
 }
+
+/// Every journey of journeys/ and tests/data/journeys/ (by, optional stages, any and strict
+/// order, `same`, a period, stage windows, exclusions), checked.
+fn all_journeys() -> Vec<journey::check::hir::Journey> {
+    let mut out = Vec::new();
+    for dir in ["journeys", "tests/data/journeys"] {
+        let mut files: Vec<PathBuf> = std::fs::read_dir(support::root().join(dir))
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.extension().is_some_and(|e| e == "journey"))
+            .collect();
+        files.sort();
+        for f in files {
+            let (_, checked) = journey::check::check_source(&std::fs::read_to_string(f).unwrap());
+            assert!(!checked.has_errors(), "{:?}", checked.diagnostics);
+            out.extend(checked.journeys);
+        }
+    }
+    assert!(out.len() >= 9);
+    out
+}
+
+/// Contacts with a reach, sorted (contacts without one count in no number).
+fn reached(mut r: Vec<journey::run::results::ContactReach>) -> Vec<(Vec<Option<i64>>, Option<String>)> {
+    r.retain(|c| !c.reach.is_empty());
+    let mut v: Vec<_> = r.into_iter().map(|c| (c.reach, c.by)).collect();
+    v.sort();
+    v
+}
+
+#[test]
+fn the_one_pass_run_equals_the_aggregate_plans() {
+    // `journey run` reads the data once for all its journeys (lower::pass, run::pass); the plans
+    // `journey explain` shows run the journey_funnel aggregate and a separate scope count. Both
+    // must give every contact the same reach, and the same contacts and rows in scope, alone
+    // and with all the journeys in one pass.
+    let journeys = all_journeys();
+    let options = RunOptions {
+        files: vec![support::root().join("journeys/data/sample.parquet")],
+        target_partitions: 2,
+        ..RunOptions::default()
+    };
+    let config = Config::default();
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        let (ctx, label) = run::open(&options).await.unwrap();
+        let mut lowered = Vec::new();
+        for j in &journeys {
+            lowered.push(run::plan(&ctx, &label, &config, j, &options).await.unwrap());
+        }
+        let scan = ctx.table(run::data::TABLE).await.unwrap().logical_plan().clone();
+        let pieces: Vec<&journey::lower::Pieces> = lowered.iter().map(|l| &l.pieces).collect();
+        let together = journey::lower::pass::pass(&pieces, scan.clone()).unwrap();
+        let together = run::pass::execute(&ctx, &together, 2).await.unwrap();
+        assert_eq!(together.rows_scanned, 150_000);
+        let mut nonempty = 0;
+        for (i, l) in lowered.iter().enumerate() {
+            let name = &journeys[i].name;
+            let collect = |plan: datafusion::logical_expr::LogicalPlan| {
+                let ctx = ctx.clone();
+                async move { ctx.execute_logical_plan(plan).await.unwrap().collect().await.unwrap() }
+            };
+            let want = reached(run::reaches(&collect(l.funnel.clone()).await));
+            nonempty += !want.is_empty() as usize;
+            let scope = collect(l.scope.clone()).await;
+            let count = |c: &str| {
+                let a = datafusion::arrow::compute::cast(
+                    scope[0].column_by_name(c).unwrap(),
+                    &datafusion::arrow::datatypes::DataType::Int64,
+                )
+                .unwrap();
+                a.as_any()
+                    .downcast_ref::<datafusion::arrow::array::Int64Array>()
+                    .unwrap()
+                    .value(0) as u64
+            };
+            let alone = journey::lower::pass::pass(&[&l.pieces], scan.clone()).unwrap();
+            let alone = run::pass::execute(&ctx, &alone, 3).await.unwrap();
+            assert_eq!(alone.scopes, vec![(count("contacts"), count("rows"))], "{name}");
+            assert_eq!(alone.bad_rows, count("bad_rows"), "{name}");
+            assert_eq!(reached(alone.reaches[0].clone()), want, "{name} alone");
+            assert_eq!(reached(together.reaches[i].clone()), want, "{name} together");
+        }
+        // The test journeys made for other data reach nothing here; the others must.
+        assert!(nonempty >= 6, "{nonempty} journeys reach something");
+    });
+}

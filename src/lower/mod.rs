@@ -21,6 +21,7 @@
 pub mod atoms;
 pub mod explain;
 mod exprs;
+pub mod pass;
 
 use crate::check::hir;
 use crate::config::Config;

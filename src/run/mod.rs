@@ -5,6 +5,7 @@
 
 pub mod chain;
 pub mod data;
+pub mod pass;
 pub mod results;
 pub mod timings;
 pub mod udaf;
@@ -132,70 +133,32 @@ pub async fn run_planned(
 ) -> Result<Vec<JourneyResult>, Diagnostic> {
     let mut t = timings::Timings::default();
     let clock = std::time::Instant::now();
-    let n = lowered.len();
-    let shared = if n == 1 {
-        lower::Shared {
-            funnel: lowered[0].funnel.clone(),
-            scope: lowered[0].scope.clone(),
-            scope_of: vec![0],
-        }
-    } else {
-        let scan = ctx
-            .table(data::TABLE)
-            .await
-            .map_err(|e| execution_error(e, label, config))?
-            .logical_plan()
-            .clone();
-        let pieces: Vec<&lower::Pieces> = lowered.iter().map(|l| &l.pieces).collect();
-        lower::shared(&pieces, scan).map_err(|e| {
-            Diagnostic::new("J5001", format!("cannot plan the journeys together: {e}"))
-                .help("this is a bug in journey; run the journeys one file at a time meanwhile")
-        })?
-    };
+    let scan = ctx
+        .table(data::TABLE)
+        .await
+        .map_err(|e| execution_error(e, label, config))?
+        .logical_plan()
+        .clone();
+    let pieces: Vec<&lower::Pieces> = lowered.iter().map(|l| &l.pieces).collect();
+    let planned = lower::pass::pass(&pieces, scan).map_err(|e| {
+        Diagnostic::new("J5001", format!("cannot plan the journeys: {e}"))
+            .help("this is a bug in journey; please report it with the journey and the data's columns")
+    })?;
     t.plan = clock.elapsed();
-    let clock = std::time::Instant::now();
-    let scopes = shared.scope_of.iter().max().map_or(1, |m| m + 1);
-    let scope = collect(ctx, &shared.scope, label, config).await?;
-    let mut counts = Vec::new();
-    for (i, s) in sources.iter().enumerate() {
-        let k = shared.scope_of[i];
-        counts.push(scope_check(
-            &scope,
-            (
-                &lower::column_name("contacts", k, scopes),
-                &lower::column_name("rows", k, scopes),
-            ),
-            label,
-            options,
-            config,
-            s.journey,
-        )?);
-    }
-    t.scope = clock.elapsed();
-    let clock = std::time::Instant::now();
-    let funnel = if options.timings {
-        // Run the physical plan ourselves to read its metrics afterwards.
-        let err = |e| execution_error(e, label, config);
-        let physical = ctx
-            .state()
-            .create_physical_plan(&shared.funnel)
-            .await
-            .map_err(err)?;
-        let out = datafusion::physical_plan::collect(physical.clone(), ctx.task_ctx())
-            .await
-            .map_err(err)?;
-        timings::from_plan(physical.as_ref(), &mut t);
-        out
-    } else {
-        collect(ctx, &shared.funnel, label, config).await?
-    };
-    t.funnel = clock.elapsed();
+    let done = pass::execute(ctx, &planned, options.target_partitions.max(1))
+        .await
+        .map_err(|e| execution_error(e, label, config))?;
+    t.scan = done.scan;
+    t.chains = done.chains;
+    t.rows_scanned = done.rows_scanned;
+    t.rows_matched = done.rows_matched;
     let clock = std::time::Instant::now();
     let fingerprint = data::fingerprint(&options.files)?;
     let mut out = Vec::new();
     for (i, s) in sources.iter().enumerate() {
-        let reaches = reaches_in(&funnel, &lower::column_name(lower::FUNNEL, i, n));
-        out.push(result_of(options, s, counts[i], &reaches, &fingerprint));
+        let (contacts, rows) = done.scopes[planned.scope_of[i]];
+        let counts = scope_check((contacts, rows, done.bad_rows), label, options, config, s.journey)?;
+        out.push(result_of(options, s, counts, &done.reaches[i], &fingerprint));
     }
     t.metrics = clock.elapsed();
     if options.timings {
@@ -314,17 +277,9 @@ fn result_of(
     }
 }
 
-/// Contacts in scope, rows in scope and rows without a usable time, from the scope plan's
-/// output columns `names`; fails on rows without a time unless `--on-bad-rows skip`, and on an
-/// empty dataset.
-fn scope_check(
-    scope: &[RecordBatch],
-    names: (&str, &str),
-    label: &str,
-    options: &RunOptions,
-    config: &Config,
-    j: &hir::Journey,
-) -> Result<(u64, u64, u64), Diagnostic> {
+/// Contacts in scope, rows in scope and rows without a usable time from a one-journey scope
+/// plan's output.
+fn scope_counts(scope: &[RecordBatch]) -> (u64, u64, u64) {
     let count = |name: &str| -> u64 {
         scope
             .first()
@@ -343,7 +298,18 @@ fn scope_check(
             })
             .unwrap_or(0)
     };
-    let (contacts, rows, bad) = (count(names.0), count(names.1), count("bad_rows"));
+    (count("contacts"), count("rows"), count("bad_rows"))
+}
+
+/// Checks the scope counts (contacts, rows, rows without a usable time): fails on rows without
+/// a time unless `--on-bad-rows skip`, and on an empty dataset.
+fn scope_check(
+    (contacts, rows, bad): (u64, u64, u64),
+    label: &str,
+    options: &RunOptions,
+    config: &Config,
+    j: &hir::Journey,
+) -> Result<(u64, u64, u64), Diagnostic> {
     if bad > 0 && !options.skip_bad_rows {
         return Err(Diagnostic::new(
             "J5002",
@@ -370,7 +336,7 @@ pub async fn contact_reaches(
     let (ctx, label) = open(options).await?;
     let lowered = plan(&ctx, &label, config, j, options).await?;
     let scope = collect(&ctx, &lowered.scope, &label, config).await?;
-    scope_check(&scope, ("contacts", "rows"), &label, options, config, j)?;
+    scope_check(scope_counts(&scope), &label, options, config, j)?;
     let funnel = collect(&ctx, &lowered.funnel, &label, config).await?;
     let mut out = Vec::new();
     for b in &funnel {

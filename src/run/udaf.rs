@@ -65,6 +65,39 @@ impl FunnelUdaf {
         }
     }
 
+    /// Each contact's reach from activity columns sorted by contact: `args` as the aggregate's
+    /// arguments, `ranges` one contact's rows each, `keep` the rows this journey sees. The same
+    /// evaluation as the aggregate's, without grouping (the one-pass runner sorts instead).
+    pub fn reach_of_runs(
+        &self,
+        args: &[ArrayRef],
+        keep: Option<&BooleanArray>,
+        ranges: &[std::ops::Range<usize>],
+    ) -> Result<Vec<super::results::ContactReach>> {
+        let reader = Reader::new(self.layout(), args)?;
+        let unmatched = keeps_unmatched(&self.program);
+        let mut out = Vec::new();
+        for r in ranges {
+            let mut contact = Contact::default();
+            for i in r.clone() {
+                if keep.is_some_and(|k| !k.is_valid(i) || !k.value(i)) {
+                    continue;
+                }
+                reader.push_row(&mut contact, i, unmatched);
+            }
+            if contact.rows.is_empty() {
+                // Contributes to no number (the aggregate would give it an empty reach).
+                continue;
+            }
+            let (outcome, by) = contact.evaluate(&self.program);
+            out.push(super::results::ContactReach {
+                reach: outcome.reach,
+                by,
+            });
+        }
+        Ok(out)
+    }
+
     /// The row-wise accumulator DataFusion uses without GROUP BY (public for tests).
     pub fn row_accumulator(&self) -> Box<dyn Accumulator> {
         Box::new(FunnelAccumulator {

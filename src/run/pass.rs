@@ -1,0 +1,356 @@
+//! Execute [`lower::pass`](crate::lower::pass): one scan for every journey of a run.
+//!
+//! Each partition of the DataFusion plan is consumed by its own task, which
+//! - counts the rows without a usable time, and per scope the rows and distinct contacts;
+//! - keeps the stage-matching rows (the plan's `keep` column) and evaluates each journey's
+//!   mask, filter and `same`/`by` values on those rows only.
+//!
+//! Then the kept rows of all partitions are sorted by contact and each contact's run goes
+//! through the same chain search as the `journey_funnel` aggregate, in parallel over contacts.
+
+use super::results::ContactReach;
+use crate::lower::pass::{self, PassPlan};
+use datafusion::arrow::array::{Array, ArrayRef, AsArray, BooleanArray, RecordBatch};
+use datafusion::arrow::compute::{self, filter, filter_record_batch};
+use datafusion::arrow::datatypes::{DataType, Int64Type};
+use datafusion::common::HashSet;
+use datafusion::error::{DataFusionError, Result};
+use datafusion::physical_plan::{execute_stream_partitioned, PhysicalExpr};
+use datafusion::prelude::SessionContext;
+use futures::StreamExt;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// What the pass found.
+#[derive(Debug, Default)]
+pub struct PassOutput {
+    /// Per scope: distinct contacts, rows.
+    pub scopes: Vec<(u64, u64)>,
+    /// Rows without a usable time.
+    pub bad_rows: u64,
+    /// Per journey: each contact's reach (contacts with a row of the journey).
+    pub reaches: Vec<Vec<ContactReach>>,
+    pub rows_scanned: u64,
+    pub rows_matched: u64,
+    /// Wall time of the scan (with the filter and the scope counts).
+    pub scan: Duration,
+    /// Wall time of the chain search.
+    pub chains: Duration,
+}
+
+/// One journey's expressions, ready to evaluate on kept rows.
+struct Exprs {
+    mask: Arc<dyn PhysicalExpr>,
+    keep: Option<Arc<dyn PhysicalExpr>>,
+    same: Option<Arc<dyn PhysicalExpr>>,
+    by: Option<Arc<dyn PhysicalExpr>>,
+}
+
+/// Where the pass's own columns are in its output.
+#[derive(Clone)]
+struct Layout {
+    contact: usize,
+    time: usize,
+    tiebreak: usize,
+    keep: usize,
+    scopes: Vec<usize>,
+    /// Contacts as integers (counted in a set of i64), else as text.
+    integer_contacts: bool,
+}
+
+/// Distinct contacts.
+enum Contacts {
+    Ints(HashSet<i64>),
+    Texts(HashSet<Box<str>>),
+}
+
+impl Contacts {
+    fn new(integer: bool) -> Self {
+        if integer {
+            Contacts::Ints(HashSet::default())
+        } else {
+            Contacts::Texts(HashSet::default())
+        }
+    }
+
+    fn len(&self) -> usize {
+        match self {
+            Contacts::Ints(s) => s.len(),
+            Contacts::Texts(s) => s.len(),
+        }
+    }
+
+    /// The non-null contacts of the rows where `rows` is true (`contacts` is normalized).
+    fn insert(&mut self, contacts: &ArrayRef, rows: &BooleanArray) {
+        let all = rows.null_count() == 0 && rows.true_count() == rows.len();
+        let take = |i: usize| all || (rows.is_valid(i) && rows.value(i));
+        match self {
+            Contacts::Ints(s) => {
+                let a = contacts.as_primitive::<Int64Type>();
+                if all && a.null_count() == 0 {
+                    s.extend(a.values().iter().copied());
+                    return;
+                }
+                for i in 0..a.len() {
+                    if take(i) && a.is_valid(i) {
+                        s.insert(a.value(i));
+                    }
+                }
+            }
+            Contacts::Texts(s) => {
+                let a = contacts.as_string::<i32>();
+                for i in 0..a.len() {
+                    if take(i) && a.is_valid(i) && !s.contains(a.value(i)) {
+                        s.insert(a.value(i).into());
+                    }
+                }
+            }
+        }
+    }
+
+    fn merge(self, other: Contacts) -> Contacts {
+        match (self, other) {
+            (Contacts::Ints(a), Contacts::Ints(b)) => {
+                let (mut big, small) = if a.len() >= b.len() { (a, b) } else { (b, a) };
+                big.extend(small);
+                Contacts::Ints(big)
+            }
+            (Contacts::Texts(a), Contacts::Texts(b)) => {
+                let (mut big, small) = if a.len() >= b.len() { (a, b) } else { (b, a) };
+                big.extend(small);
+                Contacts::Texts(big)
+            }
+            (a, _) => a,
+        }
+    }
+}
+
+/// One partition's share.
+struct Partition {
+    contacts: Vec<Contacts>,
+    rows: Vec<u64>,
+    bad_rows: u64,
+    scanned: u64,
+    /// Kept rows: contact, time, tiebreak, then per journey mask, keep?, same?, by?.
+    kept: Vec<Vec<ArrayRef>>,
+}
+
+impl Partition {
+    fn new(layout: &Layout) -> Self {
+        Partition {
+            contacts: layout
+                .scopes
+                .iter()
+                .map(|_| Contacts::new(layout.integer_contacts))
+                .collect(),
+            rows: vec![0; layout.scopes.len()],
+            bad_rows: 0,
+            scanned: 0,
+            kept: Vec::new(),
+        }
+    }
+
+    fn add(&mut self, batch: &RecordBatch, layout: &Layout, journeys: &[Exprs]) -> Result<()> {
+        self.scanned += batch.num_rows() as u64;
+        self.bad_rows += batch.column(layout.time).null_count() as u64;
+        let contact = normalize(batch.column(layout.contact), layout.integer_contacts)?;
+        for (k, &c) in layout.scopes.iter().enumerate() {
+            let in_scope = batch.column(c).as_boolean();
+            self.rows[k] += in_scope.true_count() as u64;
+            self.contacts[k].insert(&contact, in_scope);
+        }
+        let keep = batch.column(layout.keep).as_boolean();
+        if keep.true_count() == 0 {
+            return Ok(());
+        }
+        let kept = filter_record_batch(batch, keep)?;
+        let n = kept.num_rows();
+        let mut columns = vec![
+            filter(&contact, keep)?,
+            kept.column(layout.time).clone(),
+            kept.column(layout.tiebreak).clone(),
+        ];
+        for j in journeys {
+            for e in [Some(&j.mask), j.keep.as_ref(), j.same.as_ref(), j.by.as_ref()]
+                .into_iter()
+                .flatten()
+            {
+                columns.push(e.evaluate(&kept)?.into_array(n)?);
+            }
+        }
+        self.kept.push(columns);
+        Ok(())
+    }
+}
+
+/// Contacts as Int64 or Utf8, whatever the data's type, so that sets and sorting see one type.
+fn normalize(contact: &ArrayRef, integer: bool) -> Result<ArrayRef> {
+    let to = if integer {
+        DataType::Int64
+    } else {
+        DataType::Utf8
+    };
+    if contact.data_type() == &to {
+        return Ok(contact.clone());
+    }
+    Ok(compute::cast(contact, &to)?)
+}
+
+/// Run the pass with `threads` threads for the chain search.
+pub async fn execute(ctx: &SessionContext, p: &PassPlan, threads: usize) -> Result<PassOutput> {
+    let clock = Instant::now();
+    let state = ctx.state();
+    let physical = state.create_physical_plan(&p.plan).await?;
+    let schema = p.plan.schema();
+    let index = |name: &str| -> Result<usize> {
+        physical
+            .schema()
+            .index_of(name)
+            .map_err(|e| DataFusionError::Internal(format!("the pass plan lost {name}: {e}")))
+    };
+    let layout = Layout {
+        contact: index(pass::CONTACT)?,
+        time: index(pass::TIME)?,
+        tiebreak: index(pass::TIEBREAK)?,
+        keep: index(pass::KEEP)?,
+        scopes: (0..p.scopes)
+            .map(|k| index(&pass::scope_column(k)))
+            .collect::<Result<_>>()?,
+        integer_contacts: physical
+            .schema()
+            .field(index(pass::CONTACT)?)
+            .data_type()
+            .is_integer(),
+    };
+    let physical_expr = |e: &datafusion::logical_expr::Expr| state.create_physical_expr(e.clone(), schema);
+    let mut journeys = Vec::new();
+    for j in &p.journeys {
+        journeys.push(Exprs {
+            mask: physical_expr(&j.mask)?,
+            keep: j.keep.as_ref().map(physical_expr).transpose()?,
+            same: j.same.as_ref().map(physical_expr).transpose()?,
+            by: j.by.as_ref().map(physical_expr).transpose()?,
+        });
+    }
+    let journeys = Arc::new(journeys);
+
+    let mut tasks = tokio::task::JoinSet::new();
+    for mut stream in execute_stream_partitioned(physical, ctx.task_ctx())? {
+        let (layout, journeys) = (layout.clone(), journeys.clone());
+        tasks.spawn(async move {
+            let mut part = Partition::new(&layout);
+            while let Some(batch) = stream.next().await {
+                part.add(&batch?, &layout, &journeys)?;
+            }
+            Ok::<_, DataFusionError>(part)
+        });
+    }
+    let mut parts = Vec::new();
+    while let Some(done) = tasks.join_next().await {
+        parts.push(done.map_err(|e| DataFusionError::External(Box::new(e)))??);
+    }
+
+    let mut out = PassOutput {
+        bad_rows: parts.iter().map(|p| p.bad_rows).sum(),
+        rows_scanned: parts.iter().map(|p| p.scanned).sum(),
+        ..Default::default()
+    };
+    let mut kept = Vec::new();
+    let mut contacts: Vec<Option<Contacts>> = (0..p.scopes).map(|_| None).collect();
+    let mut rows = vec![0u64; p.scopes];
+    for part in parts {
+        for (k, set) in part.contacts.into_iter().enumerate() {
+            rows[k] += part.rows[k];
+            contacts[k] = Some(match contacts[k].take() {
+                None => set,
+                Some(acc) => acc.merge(set),
+            });
+        }
+        kept.extend(part.kept);
+    }
+    out.scopes = contacts
+        .into_iter()
+        .zip(rows)
+        .map(|(c, r)| (c.map_or(0, |c| c.len() as u64), r))
+        .collect();
+    out.scan = clock.elapsed();
+
+    let clock = Instant::now();
+    out.rows_matched = kept.iter().map(|c| c[0].len() as u64).sum();
+    out.reaches = chains(p, &kept, threads)?;
+    out.chains = clock.elapsed();
+    Ok(out)
+}
+
+/// Sort the kept rows by contact and search each contact's chain, per journey.
+fn chains(p: &PassPlan, kept: &[Vec<ArrayRef>], threads: usize) -> Result<Vec<Vec<ContactReach>>> {
+    let Some(first) = kept.first() else {
+        return Ok(vec![Vec::new(); p.journeys.len()]);
+    };
+    let columns: Vec<ArrayRef> = (0..first.len())
+        .map(|c| {
+            let parts: Vec<&dyn Array> = kept.iter().map(|k| k[c].as_ref()).collect();
+            compute::concat(&parts)
+        })
+        .collect::<std::result::Result<_, _>>()?;
+    let order = compute::sort_to_indices(&columns[0], None, None)?;
+    let columns: Vec<ArrayRef> = columns
+        .iter()
+        .map(|c| compute::take(c.as_ref(), &order, None))
+        .collect::<std::result::Result<_, _>>()?;
+    let ranges = compute::partition(&columns[..1])?.ranges();
+
+    // Per journey: its arguments (time, tiebreak, mask, same?, by?) and its keep column.
+    let mut at = 3;
+    let mut calls = Vec::new();
+    for j in &p.journeys {
+        let mut args = vec![columns[1].clone(), columns[2].clone(), columns[at].clone()];
+        at += 1;
+        let keep = j.keep.as_ref().map(|_| {
+            at += 1;
+            columns[at - 1].clone()
+        });
+        for e in [&j.same, &j.by] {
+            if e.is_some() {
+                args.push(columns[at].clone());
+                at += 1;
+            }
+        }
+        calls.push((args, keep));
+    }
+
+    let threads = threads.clamp(1, ranges.len().max(1));
+    let chunk = ranges.len().div_ceil(threads).max(1);
+    let per_chunk: Vec<Result<Vec<Vec<ContactReach>>>> = std::thread::scope(|s| {
+        let handles: Vec<_> = ranges
+            .chunks(chunk)
+            .map(|rs| {
+                let calls = &calls;
+                s.spawn(move || -> Result<Vec<Vec<ContactReach>>> {
+                    p.journeys
+                        .iter()
+                        .zip(calls)
+                        .map(|(j, (args, keep))| {
+                            j.udaf
+                                .reach_of_runs(args, keep.as_ref().map(|k| k.as_boolean()), rs)
+                        })
+                        .collect()
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| {
+                h.join()
+                    .unwrap_or_else(|_| Err(DataFusionError::Internal("a chain search panicked".into())))
+            })
+            .collect()
+    });
+    let mut out: Vec<Vec<ContactReach>> = vec![Vec::new(); p.journeys.len()];
+    for chunk in per_chunk {
+        for (i, reaches) in chunk?.into_iter().enumerate() {
+            out[i].extend(reaches);
+        }
+    }
+    Ok(out)
+}
