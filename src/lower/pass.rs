@@ -54,14 +54,21 @@ pub struct PassPlan {
 /// Build the pass over `scan` for the journeys.
 pub fn pass(journeys: &[&Pieces], scan: LogicalPlan) -> Result<PassPlan> {
     let first = journeys[0];
-    // Keep a row when any journey needs it; a journey needing every row (`order strict` over
-    // the whole table) keeps them all.
-    let keep = journeys
-        .iter()
-        .map(|p| p.keep.clone())
-        .collect::<Option<Vec<Expr>>>()
-        .and_then(|ks| ks.into_iter().reduce(Expr::or))
-        .unwrap_or(lit(true));
+    // Keep a row when any journey needs it (journeys sharing their rules test them once); a
+    // journey needing every row (`order strict` over the whole table) keeps them all.
+    let mut keeps: Vec<Expr> = Vec::new();
+    for p in journeys {
+        if let Some(k) = &p.keep {
+            if !keeps.contains(k) {
+                keeps.push(k.clone());
+            }
+        }
+    }
+    let keep = if journeys.iter().any(|p| p.keep.is_none()) {
+        lit(true)
+    } else {
+        keeps.into_iter().reduce(Expr::or).unwrap_or(lit(false))
+    };
     let mut columns = vec![
         first.contact.clone().alias(CONTACT),
         first.time.clone().alias(TIME),

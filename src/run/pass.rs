@@ -15,6 +15,7 @@ use datafusion::arrow::compute::{self, filter, filter_record_batch};
 use datafusion::arrow::datatypes::{DataType, Int64Type};
 use datafusion::common::HashSet;
 use datafusion::error::{DataFusionError, Result};
+use datafusion::logical_expr::Expr;
 use datafusion::physical_plan::{execute_stream_partitioned, PhysicalExpr};
 use datafusion::prelude::SessionContext;
 use futures::StreamExt;
@@ -28,22 +29,10 @@ pub struct PassOutput {
     pub scopes: Vec<(u64, u64)>,
     /// Rows without a usable time.
     pub bad_rows: u64,
-    /// Per journey: each contact's reach (contacts with a row of the journey).
-    pub reaches: Vec<Vec<ContactReach>>,
     pub rows_scanned: u64,
     pub rows_matched: u64,
-    /// Wall time of the scan (with the filter and the scope counts).
+    /// Wall time of the scan (with the filter and the scope counts) and the sort by contact.
     pub scan: Duration,
-    /// Wall time of the chain search.
-    pub chains: Duration,
-}
-
-/// One journey's expressions, ready to evaluate on kept rows.
-struct Exprs {
-    mask: Arc<dyn PhysicalExpr>,
-    keep: Option<Arc<dyn PhysicalExpr>>,
-    same: Option<Arc<dyn PhysicalExpr>>,
-    by: Option<Arc<dyn PhysicalExpr>>,
 }
 
 /// Where the pass's own columns are in its output.
@@ -238,7 +227,7 @@ struct Partition {
     rows: Vec<u64>,
     bad_rows: u64,
     scanned: u64,
-    /// Kept rows: contact, time, tiebreak, then per journey mask, keep?, same?, by?.
+    /// Kept rows: contact, time, tiebreak, then each distinct journey expression.
     kept: Vec<Vec<ArrayRef>>,
 }
 
@@ -257,7 +246,12 @@ impl Partition {
         }
     }
 
-    fn add(&mut self, batch: &RecordBatch, layout: &Layout, journeys: &[Exprs]) -> Result<()> {
+    fn add(
+        &mut self,
+        batch: &RecordBatch,
+        layout: &Layout,
+        exprs: &[Arc<dyn PhysicalExpr>],
+    ) -> Result<()> {
         self.scanned += batch.num_rows() as u64;
         self.bad_rows += batch.column(layout.time).null_count() as u64;
         let contact = normalize(batch.column(layout.contact), layout.integer_contacts)?;
@@ -277,13 +271,8 @@ impl Partition {
             kept.column(layout.time).clone(),
             kept.column(layout.tiebreak).clone(),
         ];
-        for j in journeys {
-            for e in [Some(&j.mask), j.keep.as_ref(), j.same.as_ref(), j.by.as_ref()]
-                .into_iter()
-                .flatten()
-            {
-                columns.push(e.evaluate(&kept)?.into_array(n)?);
-            }
+        for e in exprs {
+            columns.push(e.evaluate(&kept)?.into_array(n)?);
         }
         self.kept.push(columns);
         Ok(())
@@ -303,8 +292,73 @@ fn normalize(contact: &ArrayRef, integer: bool) -> Result<ArrayRef> {
     Ok(compute::cast(contact, &to)?)
 }
 
-/// Run the pass with `threads` threads for the chain search.
-pub async fn execute(ctx: &SessionContext, p: &PassPlan, threads: usize) -> Result<PassOutput> {
+/// Where a journey's arguments are among the kept columns.
+struct Slots {
+    mask: usize,
+    keep: Option<usize>,
+    same: Option<usize>,
+    by: Option<usize>,
+}
+
+/// The kept rows of all partitions, sorted by contact, ready for the chain search.
+pub struct Kept {
+    columns: Vec<ArrayRef>,
+    /// One contact's rows each.
+    ranges: Vec<std::ops::Range<usize>>,
+    slots: Vec<Slots>,
+    threads: usize,
+}
+
+impl Kept {
+    /// Journey `i`'s contacts that reached stage 1 (no other contact counts in any number),
+    /// searched on `threads` threads over slices of contacts.
+    pub fn reaches(&self, p: &PassPlan, i: usize) -> Result<Vec<ContactReach>> {
+        if self.ranges.is_empty() {
+            return Ok(Vec::new());
+        }
+        let s = &self.slots[i];
+        let mut args = vec![
+            self.columns[1].clone(),
+            self.columns[2].clone(),
+            self.columns[s.mask].clone(),
+        ];
+        args.extend([s.same, s.by].into_iter().flatten().map(|k| self.columns[k].clone()));
+        let keep = s.keep.map(|k| self.columns[k].as_boolean());
+        let udaf = &p.journeys[i].udaf;
+        let chunk = self.ranges.len().div_ceil(self.threads).max(1);
+        let parts: Vec<Result<Vec<ContactReach>>> = std::thread::scope(|scope| {
+            let handles: Vec<_> = self
+                .ranges
+                .chunks(chunk)
+                .map(|rs| {
+                    let args = &args;
+                    scope.spawn(move || udaf.reach_of_runs(args, keep, rs))
+                })
+                .collect();
+            handles
+                .into_iter()
+                .map(|h| {
+                    h.join().unwrap_or_else(|_| {
+                        Err(DataFusionError::Internal("the chain search panicked".into()))
+                    })
+                })
+                .collect()
+        });
+        let mut out = Vec::new();
+        for part in parts {
+            out.extend(part?);
+        }
+        Ok(out)
+    }
+}
+
+/// Run the pass's scan: the counts, and the kept rows sorted for [`Kept::reaches`] (with
+/// `threads` threads).
+pub async fn execute(
+    ctx: &SessionContext,
+    p: &PassPlan,
+    threads: usize,
+) -> Result<(PassOutput, Kept)> {
     let clock = Instant::now();
     let state = ctx.state();
     let physical = state.create_physical_plan(&p.plan).await?;
@@ -329,25 +383,36 @@ pub async fn execute(ctx: &SessionContext, p: &PassPlan, threads: usize) -> Resu
             .data_type()
             .is_integer(),
     };
-    let physical_expr = |e: &datafusion::logical_expr::Expr| state.create_physical_expr(e.clone(), schema);
-    let mut journeys = Vec::new();
+    // Journeys mostly share their rules: each distinct expression is evaluated once.
+    let mut distinct: Vec<Expr> = Vec::new();
+    let mut slot = |e: &Expr| -> usize {
+        3 + distinct.iter().position(|d| d == e).unwrap_or_else(|| {
+            distinct.push(e.clone());
+            distinct.len() - 1
+        })
+    };
+    let mut slots = Vec::new();
     for j in &p.journeys {
-        journeys.push(Exprs {
-            mask: physical_expr(&j.mask)?,
-            keep: j.keep.as_ref().map(physical_expr).transpose()?,
-            same: j.same.as_ref().map(physical_expr).transpose()?,
-            by: j.by.as_ref().map(physical_expr).transpose()?,
+        slots.push(Slots {
+            mask: slot(&j.mask),
+            keep: j.keep.as_ref().map(&mut slot),
+            same: j.same.as_ref().map(&mut slot),
+            by: j.by.as_ref().map(&mut slot),
         });
     }
-    let journeys = Arc::new(journeys);
+    let exprs: Vec<Arc<dyn PhysicalExpr>> = distinct
+        .iter()
+        .map(|e| state.create_physical_expr(e.clone(), schema))
+        .collect::<Result<_>>()?;
+    let exprs = Arc::new(exprs);
 
     let mut tasks = tokio::task::JoinSet::new();
     for mut stream in execute_stream_partitioned(physical, ctx.task_ctx())? {
-        let (layout, journeys) = (layout.clone(), journeys.clone());
+        let (layout, exprs) = (layout.clone(), exprs.clone());
         tasks.spawn(async move {
             let mut part = Partition::new(&layout);
             while let Some(batch) = stream.next().await {
-                part.add(&batch?, &layout, &journeys)?;
+                part.add(&batch?, &layout, &exprs)?;
             }
             Ok::<_, DataFusionError>(part)
         });
@@ -380,19 +445,21 @@ pub async fn execute(ctx: &SessionContext, p: &PassPlan, threads: usize) -> Resu
         .zip(rows)
         .map(|(c, r)| (c.map_or(0, |c| c.len() as u64), r))
         .collect();
-    out.scan = clock.elapsed();
-
-    let clock = Instant::now();
     out.rows_matched = kept.iter().map(|c| c[0].len() as u64).sum();
-    out.reaches = chains(p, &kept, threads)?;
-    out.chains = clock.elapsed();
-    Ok(out)
+    let kept = sorted(kept, slots, threads)?;
+    out.scan = clock.elapsed();
+    Ok((out, kept))
 }
 
-/// Sort the kept rows by contact and search each contact's chain, per journey.
-fn chains(p: &PassPlan, kept: &[Vec<ArrayRef>], threads: usize) -> Result<Vec<Vec<ContactReach>>> {
+/// The kept rows of all partitions in one set of columns, sorted by contact.
+fn sorted(kept: Vec<Vec<ArrayRef>>, slots: Vec<Slots>, threads: usize) -> Result<Kept> {
     let Some(first) = kept.first() else {
-        return Ok(vec![Vec::new(); p.journeys.len()]);
+        return Ok(Kept {
+            columns: Vec::new(),
+            ranges: Vec::new(),
+            slots,
+            threads,
+        });
     };
     let columns: Vec<ArrayRef> = (0..first.len())
         .map(|c| {
@@ -400,66 +467,19 @@ fn chains(p: &PassPlan, kept: &[Vec<ArrayRef>], threads: usize) -> Result<Vec<Ve
             compute::concat(&parts)
         })
         .collect::<std::result::Result<_, _>>()?;
+    drop(kept);
     let order = compute::sort_to_indices(&columns[0], None, None)?;
     let columns: Vec<ArrayRef> = columns
         .iter()
         .map(|c| compute::take(c.as_ref(), &order, None))
         .collect::<std::result::Result<_, _>>()?;
     let ranges = compute::partition(&columns[..1])?.ranges();
-
-    // Per journey: its arguments (time, tiebreak, mask, same?, by?) and its keep column.
-    let mut at = 3;
-    let mut calls = Vec::new();
-    for j in &p.journeys {
-        let mut args = vec![columns[1].clone(), columns[2].clone(), columns[at].clone()];
-        at += 1;
-        let keep = j.keep.as_ref().map(|_| {
-            at += 1;
-            columns[at - 1].clone()
-        });
-        for e in [&j.same, &j.by] {
-            if e.is_some() {
-                args.push(columns[at].clone());
-                at += 1;
-            }
-        }
-        calls.push((args, keep));
-    }
-
-    let threads = threads.clamp(1, ranges.len().max(1));
-    let chunk = ranges.len().div_ceil(threads).max(1);
-    let per_chunk: Vec<Result<Vec<Vec<ContactReach>>>> = std::thread::scope(|s| {
-        let handles: Vec<_> = ranges
-            .chunks(chunk)
-            .map(|rs| {
-                let calls = &calls;
-                s.spawn(move || -> Result<Vec<Vec<ContactReach>>> {
-                    p.journeys
-                        .iter()
-                        .zip(calls)
-                        .map(|(j, (args, keep))| {
-                            j.udaf
-                                .reach_of_runs(args, keep.as_ref().map(|k| k.as_boolean()), rs)
-                        })
-                        .collect()
-                })
-            })
-            .collect();
-        handles
-            .into_iter()
-            .map(|h| {
-                h.join()
-                    .unwrap_or_else(|_| Err(DataFusionError::Internal("a chain search panicked".into())))
-            })
-            .collect()
-    });
-    let mut out: Vec<Vec<ContactReach>> = vec![Vec::new(); p.journeys.len()];
-    for chunk in per_chunk {
-        for (i, reaches) in chunk?.into_iter().enumerate() {
-            out[i].extend(reaches);
-        }
-    }
-    Ok(out)
+    Ok(Kept {
+        columns,
+        ranges,
+        slots,
+        threads: threads.max(1),
+    })
 }
 
 #[cfg(test)]

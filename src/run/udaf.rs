@@ -77,8 +77,11 @@ impl FunnelUdaf {
         let reader = Reader::new(self.layout(), args)?;
         let unmatched = keeps_unmatched(&self.program);
         let mut out = Vec::new();
+        // One contact's buffers, reused: no allocation per contact on the way in.
+        let mut contact = Contact::default();
         for r in ranges {
-            let mut contact = Contact::default();
+            contact.rows.clear();
+            contact.texts.clear();
             for i in r.clone() {
                 if keep.is_some_and(|k| !k.is_valid(i) || !k.value(i)) {
                     continue;
@@ -86,10 +89,13 @@ impl FunnelUdaf {
                 reader.push_row(&mut contact, i, unmatched);
             }
             if contact.rows.is_empty() {
-                // Contributes to no number (the aggregate would give it an empty reach).
                 continue;
             }
             let (outcome, by) = contact.evaluate(&self.program);
+            if outcome.reach.is_empty() {
+                // Did not reach stage 1: counts in no number.
+                continue;
+            }
             out.push(super::results::ContactReach {
                 reach: outcome.reach,
                 by,
