@@ -17,6 +17,9 @@
 //!
 //! The scope plan counts the contacts with any activity in the period (the base of stage 1's
 //! conversion) and the rows in scope.
+//!
+//! `journey explain` shows these plans and `journey contacts` runs them; `journey run` runs
+//! them fused into one scan ([`pass`]).
 
 pub mod atoms;
 pub mod explain;
@@ -145,7 +148,7 @@ pub fn lower(
     })
 }
 
-/// Plans for several journeys over one table: one funnel scan and one scope scan in all.
+/// Plans for several journeys over one table: one funnel plan and one scope plan in all.
 pub struct Shared {
     /// Contact, then one aggregate column per journey (`funnel`, or `funnel_i` for several).
     pub funnel: LogicalPlan,

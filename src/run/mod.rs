@@ -1,7 +1,8 @@
 //! Stage 4: run lowered plans over activity data and compute the funnel.
 //!
-//! [`run`] registers the data, lowers each journey against the table's schema, executes the
-//! scope and funnel plans, and turns each contact's reach times into the stage metrics.
+//! [`run`] registers the data, lowers each journey against the table's schema, executes one
+//! pass over the data for all of them ([`pass`]), and turns each contact's reach times into the
+//! stage metrics.
 
 pub mod chain;
 pub mod data;
@@ -121,8 +122,8 @@ pub async fn run_one(
     Ok(r.remove(0))
 }
 
-/// Run planned journeys together over data registered by [`open`]: one scope scan and one funnel
-/// scan for all of them, whatever their number (docs/performance.md).
+/// Run planned journeys together over data registered by [`open`]: one scan for all of them
+/// ([`pass`]), whatever their number (docs/performance.md).
 pub async fn run_planned(
     ctx: &SessionContext,
     label: &str,
