@@ -23,13 +23,26 @@ pub(super) fn search(ctx: &Ctx) -> Option<Found> {
             })
             .collect(),
     );
+    if best[0].iter().all(|&s| s == NONE) {
+        return None;
+    }
     pred.push(Vec::new());
     for k in 1..stages {
+        // A stage no chain reaches has empty tables: most contacts stop early, and their later
+        // stages then cost no allocation (the search runs once per contact and journey).
+        if program.predecessors(k).all(|j| best[j].is_empty()) {
+            best.push(Vec::new());
+            pred.push(Vec::new());
+            continue;
+        }
         // Over the possible predecessor stages, per position: the latest start, and the
         // nearest stage giving it.
         let mut start = vec![NONE; n];
         let mut stage_of = vec![0usize; n];
         for j in program.predecessors(k) {
+            if best[j].is_empty() {
+                continue;
+            }
             for c in 0..n {
                 if best[j][c] > start[c] {
                     start[c] = best[j][c];
@@ -84,6 +97,9 @@ pub(super) fn search(ctx: &Ctx) -> Option<Found> {
                 b[p] = s;
                 pr[p] = (stage_of[c], c);
             }
+        }
+        if b.iter().all(|&s| s == NONE) {
+            (b, pr) = (Vec::new(), Vec::new());
         }
         best.push(b);
         pred.push(pr);
