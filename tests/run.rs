@@ -453,7 +453,9 @@ fn all_journeys() -> Vec<journey::check::hir::Journey> {
 }
 
 /// Contacts with a reach, sorted (contacts without one count in no number).
-fn reached(mut r: Vec<journey::run::results::ContactReach>) -> Vec<(Vec<Option<i64>>, Option<String>)> {
+fn reached(
+    mut r: Vec<journey::run::results::ContactReach>,
+) -> Vec<(Vec<Option<i64>>, Option<String>)> {
     r.retain(|c| !c.reach.is_empty());
     let mut v: Vec<_> = r.into_iter().map(|c| (c.reach, c.by)).collect();
     v.sort();
@@ -480,7 +482,12 @@ fn the_one_pass_run_equals_the_aggregate_plans() {
         for j in &journeys {
             lowered.push(run::plan(&ctx, &label, &config, j, &options).await.unwrap());
         }
-        let scan = ctx.table(run::data::TABLE).await.unwrap().logical_plan().clone();
+        let scan = ctx
+            .table(run::data::TABLE)
+            .await
+            .unwrap()
+            .logical_plan()
+            .clone();
         let pieces: Vec<&journey::lower::Pieces> = lowered.iter().map(|l| &l.pieces).collect();
         let together = journey::lower::pass::pass(&pieces, scan.clone()).unwrap();
         let plan = together;
@@ -491,7 +498,14 @@ fn the_one_pass_run_equals_the_aggregate_plans() {
             let name = &journeys[i].name;
             let collect = |plan: datafusion::logical_expr::LogicalPlan| {
                 let ctx = ctx.clone();
-                async move { ctx.execute_logical_plan(plan).await.unwrap().collect().await.unwrap() }
+                async move {
+                    ctx.execute_logical_plan(plan)
+                        .await
+                        .unwrap()
+                        .collect()
+                        .await
+                        .unwrap()
+                }
             };
             let want = reached(run::reaches(&collect(l.funnel.clone()).await));
             nonempty += !want.is_empty() as usize;
@@ -509,14 +523,22 @@ fn the_one_pass_run_equals_the_aggregate_plans() {
             };
             let one = journey::lower::pass::pass(&[&l.pieces], scan.clone()).unwrap();
             let (alone, alone_kept) = run::pass::execute(&ctx, &one, 3).await.unwrap();
-            assert_eq!(alone.scopes, vec![(count("contacts"), count("rows"))], "{name}");
+            assert_eq!(
+                alone.scopes,
+                vec![(count("contacts"), count("rows"))],
+                "{name}"
+            );
             assert_eq!(alone.bad_rows, count("bad_rows"), "{name}");
             let reaches = alone_kept.reaches(&one, 0).unwrap();
             assert!(reaches.iter().all(|c| !c.reach.is_empty()));
             assert_eq!(reached(reaches), want, "{name} alone");
             let (k, scopes) = (plan.scope_of[i], &together.scopes);
             assert_eq!(scopes[k], alone.scopes[0], "{name} together");
-            assert_eq!(reached(kept.reaches(&plan, i).unwrap()), want, "{name} together");
+            assert_eq!(
+                reached(kept.reaches(&plan, i).unwrap()),
+                want,
+                "{name} together"
+            );
         }
         // The test journeys made for other data reach nothing here; the others must.
         assert!(nonempty >= 6, "{nonempty} journeys reach something");

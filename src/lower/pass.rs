@@ -106,9 +106,14 @@ pub fn pass(journeys: &[&Pieces], scan: LogicalPlan) -> Result<PassPlan> {
     // The data columns the journeys' expressions read, passed through for the kept rows.
     let mut raw: BTreeSet<Column> = BTreeSet::new();
     for j in &exprs {
-        for e in [Some(&j.mask), j.keep.as_ref(), j.same.as_ref(), j.by.as_ref()]
-            .into_iter()
-            .flatten()
+        for e in [
+            Some(&j.mask),
+            j.keep.as_ref(),
+            j.same.as_ref(),
+            j.by.as_ref(),
+        ]
+        .into_iter()
+        .flatten()
         {
             raw.extend(e.column_refs().into_iter().cloned());
         }

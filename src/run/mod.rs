@@ -142,8 +142,9 @@ pub async fn run_planned(
         .clone();
     let pieces: Vec<&lower::Pieces> = lowered.iter().map(|l| &l.pieces).collect();
     let planned = lower::pass::pass(&pieces, scan).map_err(|e| {
-        Diagnostic::new("J5001", format!("cannot plan the journeys: {e}"))
-            .help("this is a bug in journey; please report it with the journey and the data's columns")
+        Diagnostic::new("J5001", format!("cannot plan the journeys: {e}")).help(
+            "this is a bug in journey; please report it with the journey and the data's columns",
+        )
     })?;
     t.plan = clock.elapsed();
     let (done, kept) = pass::execute(ctx, &planned, options.target_partitions.max(1))
@@ -157,7 +158,13 @@ pub async fn run_planned(
     let mut out = Vec::new();
     for (i, s) in sources.iter().enumerate() {
         let (contacts, rows) = done.scopes[planned.scope_of[i]];
-        let counts = scope_check((contacts, rows, done.bad_rows), label, options, config, s.journey)?;
+        let counts = scope_check(
+            (contacts, rows, done.bad_rows),
+            label,
+            options,
+            config,
+            s.journey,
+        )?;
         // One journey's reaches at a time, so a run of many journeys holds one set of them.
         let search = std::time::Instant::now();
         let reaches = kept

@@ -52,7 +52,10 @@ enum Contacts {
     /// Integer ids, one bit each over the span seen so far (`base` is a multiple of 64): CRM
     /// contact ids are mostly dense, and a bit set stays in cache where a hash set of a million
     /// ids does not (the hash set was the largest cost of the pass).
-    Bits { base: i64, words: Vec<u64> },
+    Bits {
+        base: i64,
+        words: Vec<u64>,
+    },
     /// Integer ids too spread out for bits.
     Ints(HashSet<i64>),
     Texts(HashSet<Box<str>>),
@@ -322,7 +325,12 @@ impl Kept {
             self.columns[2].clone(),
             self.columns[s.mask].clone(),
         ];
-        args.extend([s.same, s.by].into_iter().flatten().map(|k| self.columns[k].clone()));
+        args.extend(
+            [s.same, s.by]
+                .into_iter()
+                .flatten()
+                .map(|k| self.columns[k].clone()),
+        );
         let keep = s.keep.map(|k| self.columns[k].as_boolean());
         let udaf = &p.journeys[i].udaf;
         let chunk = self.ranges.len().div_ceil(self.threads).max(1);
@@ -339,7 +347,9 @@ impl Kept {
                 .into_iter()
                 .map(|h| {
                     h.join().unwrap_or_else(|_| {
-                        Err(DataFusionError::Internal("the chain search panicked".into()))
+                        Err(DataFusionError::Internal(
+                            "the chain search panicked".into(),
+                        ))
                     })
                 })
                 .collect()
@@ -531,7 +541,11 @@ mod tests {
         // Bits merged with bits of another span.
         let (mut a, mut b) = (Contacts::new(true), Contacts::new(true));
         ints(&mut a, &[Some(5), Some(70)], &[true, true]);
-        ints(&mut b, &[Some(-500), Some(70), Some(9_000)], &[true, true, true]);
+        ints(
+            &mut b,
+            &[Some(-500), Some(70), Some(9_000)],
+            &[true, true, true],
+        );
         let m = a.merge(b);
         assert!(matches!(m, Contacts::Bits { .. }));
         assert_eq!(m.len(), 4);
