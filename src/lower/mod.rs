@@ -134,124 +134,62 @@ pub fn lower(
         period: j.period.map(|p| (p.from, p.to)),
         time,
     };
-    let shared = shared(&[&pieces], scan).map_err(|e| {
+    let (funnel, scope) = plans(&pieces, scan).map_err(|e| {
         Diagnostic::new("J5001", format!("cannot plan journey \"{}\": {e}", j.name)).help(
             "this is a bug in journey if the data's columns are as documented; please report it",
         )
     })?;
     Ok(Lowered {
         program,
-        funnel: shared.funnel,
-        scope: shared.scope,
+        funnel,
+        scope,
         udaf,
         pieces,
     })
 }
 
-/// Plans for several journeys over one table: one funnel plan and one scope plan in all.
-pub struct Shared {
-    /// Contact, then one aggregate column per journey (`funnel`, or `funnel_i` for several).
-    pub funnel: LogicalPlan,
-    /// One row: `contacts`/`rows` per distinct scope (`contacts_k`, `rows_k` for several
-    /// journeys), and `bad_rows`.
-    pub scope: LogicalPlan,
-    /// Per journey, the index of its scope.
-    pub scope_of: Vec<usize>,
-}
-
-/// Column names: plain for one journey (so one journey's SQL reads simply), numbered for several.
-pub fn column_name(base: &str, i: usize, count: usize) -> String {
-    if count == 1 {
-        base.to_string()
-    } else {
-        format!("{base}_{i}")
-    }
-}
-
-/// Build the shared plans. The funnel plan keeps the rows any journey needs, evaluates every
-/// journey's rule mask once per row, and aggregates per contact with one `journey_funnel` per
-/// journey, each seeing only its own rows (an aggregate FILTER). The scope plan counts each
-/// distinct period's contacts and rows once.
-pub fn shared(
-    journeys: &[&Pieces],
+/// One journey's funnel plan and scope plan: the plans `journey explain` shows and `journey
+/// contacts` runs (`journey run` runs them fused, [`pass`]).
+fn plans(
+    p: &Pieces,
     scan: LogicalPlan,
-) -> Result<Shared, datafusion::error::DataFusionError> {
-    use datafusion::logical_expr::ExprFunctionExt;
-    let n = journeys.len();
-    let first = journeys[0];
-    let name = |base: &str, i: usize| column_name(base, i, n);
-    let keep = journeys
-        .iter()
-        .map(|p| p.keep.clone())
-        .collect::<Option<Vec<Expr>>>()
-        .and_then(|ks| ks.into_iter().reduce(Expr::or));
+) -> Result<(LogicalPlan, LogicalPlan), datafusion::error::DataFusionError> {
     let mut columns = vec![
-        first.contact.clone().alias(CONTACT),
-        first.time.clone().alias("t"),
-        first.tiebreak.clone().alias("tiebreak"),
+        p.contact.clone().alias(CONTACT),
+        p.time.clone().alias("t"),
+        p.tiebreak.clone().alias("tiebreak"),
+        p.mask.clone().alias("mask"),
     ];
-    let mut aggregates = Vec::new();
-    for (i, p) in journeys.iter().enumerate() {
-        columns.push(p.mask.clone().alias(name("mask", i)));
-        let mut args = vec![col("t"), col("tiebreak"), col(name("mask", i))];
-        for (base, e) in [("same", &p.same), ("by", &p.by)] {
-            if let Some(e) = e {
-                columns.push(e.clone().alias(name(base, i)));
-                args.push(col(name(base, i)));
-            }
+    let mut args = vec![col("t"), col("tiebreak"), col("mask")];
+    for (name, e) in [("same", &p.same), ("by", &p.by)] {
+        if let Some(e) = e {
+            columns.push(e.clone().alias(name));
+            args.push(col(name));
         }
-        let call = p.udaf.call(args);
-        let call = if n == 1 {
-            call
-        } else {
-            // Each journey's aggregate sees only the rows it would have kept alone.
-            columns.push(p.keep.clone().unwrap_or(lit(true)).alias(name("in", i)));
-            call.filter(col(name("in", i))).build()?
-        };
-        aggregates.push(call.alias(name(FUNNEL, i)));
     }
     let scanned = LogicalPlanBuilder::from(scan.clone());
-    let filtered = match keep {
-        Some(k) => scanned.filter(k)?,
+    let filtered = match &p.keep {
+        Some(k) => scanned.filter(k.clone())?,
         None => scanned,
     };
     let funnel = filtered
         .project(columns)?
-        .aggregate(vec![col(CONTACT)], aggregates)?
+        .aggregate(vec![col(CONTACT)], vec![p.udaf.call(args).alias(FUNNEL)])?
         .build()?;
 
-    // One pass counts the contacts and rows of each distinct scope, and the rows without a
-    // usable time (missing, or unreadable with --on-bad-rows skip), which no chain can place.
-    let mut periods: Vec<Option<(i64, i64)>> = Vec::new();
-    let mut scope_of = Vec::new();
-    let mut counts = Vec::new();
+    // The contacts and rows in scope, and the rows without a usable time (missing, or
+    // unreadable with --on-bad-rows skip), which no chain can place.
     let one_if = |c: Expr| when(c, lit(1i64)).otherwise(lit(0i64));
-    for p in journeys {
-        let k = match periods.iter().position(|x| *x == p.period) {
-            Some(k) => k,
-            None => {
-                periods.push(p.period);
-                let k = periods.len() - 1;
-                let contact_in = when(p.in_scope.clone(), p.contact.clone()).end()?;
-                counts.push((k, contact_in, one_if(p.in_scope.clone())?));
-                k
-            }
-        };
-        scope_of.push(k);
-    }
-    let scopes = periods.len();
-    let mut aggregates: Vec<Expr> = Vec::new();
-    for (k, contact_in, rows_in) in counts {
-        aggregates.push(count_distinct(contact_in).alias(column_name("contacts", k, scopes)));
-        aggregates.push(sum(rows_in).alias(column_name("rows", k, scopes)));
-    }
-    aggregates.push(sum(one_if(first.time.clone().is_null())?).alias("bad_rows"));
+    let contact_in = when(p.in_scope.clone(), p.contact.clone()).end()?;
     let scope = LogicalPlanBuilder::from(scan)
-        .aggregate(Vec::<Expr>::new(), aggregates)?
+        .aggregate(
+            Vec::<Expr>::new(),
+            vec![
+                count_distinct(contact_in).alias("contacts"),
+                sum(one_if(p.in_scope.clone())?).alias("rows"),
+                sum(one_if(p.time.clone().is_null())?).alias("bad_rows"),
+            ],
+        )?
         .build()?;
-    Ok(Shared {
-        funnel,
-        scope,
-        scope_of,
-    })
+    Ok((funnel, scope))
 }
