@@ -544,3 +544,45 @@ fn the_one_pass_run_equals_the_aggregate_plans() {
         assert!(nonempty >= 6, "{nonempty} journeys reach something");
     });
 }
+
+#[test]
+fn timings_count_the_rows_scanned_and_kept() {
+    let (text, j) = journey("visit.journey");
+    let options = RunOptions {
+        files: vec![data("visits.csv")],
+        target_partitions: 2,
+        timings: true,
+        ..RunOptions::default()
+    };
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let r = rt
+        .block_on(run::run(
+            &options,
+            &Config::default(),
+            &[Source {
+                journey: &j,
+                text: &text,
+            }],
+        ))
+        .unwrap()
+        .remove(0);
+    let t = r.timings.expect("--timings asked for");
+    let rows = std::fs::read_to_string(data("visits.csv"))
+        .unwrap()
+        .lines()
+        .count() as u64
+        - 1;
+    assert_eq!(t.rows_scanned, rows);
+    assert_eq!(r.rows_in_scope, rows);
+    // Some activities of this file match no stage: they are scanned, not kept.
+    assert!(t.rows_matched > 0 && t.rows_matched < rows, "{t:?}");
+    let shown = run::timings::render(
+        "\"Pricing to signup\"",
+        std::time::Duration::ZERO,
+        &t,
+        std::time::Duration::ZERO,
+    );
+    for phase in ["scan and filter", "chain search", "metrics", "rows scanned"] {
+        assert!(shown.contains(phase), "{shown}");
+    }
+}
