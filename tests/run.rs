@@ -26,20 +26,25 @@ fn run_with(
     partitions: usize,
     config: &Config,
 ) -> JourneyResult {
-    let (_, checked) = journey::check::check_source(journey_text);
-    assert!(!checked.has_errors(), "{:?}", checked.diagnostics);
     let options = RunOptions {
         files,
         target_partitions: partitions,
         ..RunOptions::default()
     };
+    run_options(journey_text, &options, config)
+}
+
+/// Run the (first) journey of `journey_text` with `options`.
+fn run_options(journey_text: &str, options: &RunOptions, config: &Config) -> JourneyResult {
+    let (_, checked) = journey::check::check_source(journey_text);
+    assert!(!checked.has_errors(), "{:?}", checked.diagnostics);
     let source = Source {
         journey: &checked.journeys[0],
         text: journey_text,
     };
     let rt = tokio::runtime::Runtime::new().unwrap();
     let mut r = rt
-        .block_on(run::run(&options, config, &[source]))
+        .block_on(run::run(options, config, &[source]))
         .unwrap_or_else(|d| panic!("{d:?}"));
     r.remove(0)
 }
@@ -327,18 +332,8 @@ fn contact_lists_agree_with_the_funnel() {
         target_partitions: 2,
         ..RunOptions::default()
     };
+    let result = run_options(&text, &options, &Config::default());
     let rt = tokio::runtime::Runtime::new().unwrap();
-    let result = rt
-        .block_on(run::run(
-            &options,
-            &Config::default(),
-            &[Source {
-                journey: &j,
-                text: &text,
-            }],
-        ))
-        .unwrap()
-        .remove(0);
     let all = rt
         .block_on(run::contact_reaches(&options, &Config::default(), &j))
         .unwrap();
@@ -547,25 +542,14 @@ fn the_one_pass_run_equals_the_aggregate_plans() {
 
 #[test]
 fn timings_count_the_rows_scanned_and_kept() {
-    let (text, j) = journey("visit.journey");
+    let (text, _) = journey("visit.journey");
     let options = RunOptions {
         files: vec![data("visits.csv")],
         target_partitions: 2,
         timings: true,
         ..RunOptions::default()
     };
-    let rt = tokio::runtime::Runtime::new().unwrap();
-    let r = rt
-        .block_on(run::run(
-            &options,
-            &Config::default(),
-            &[Source {
-                journey: &j,
-                text: &text,
-            }],
-        ))
-        .unwrap()
-        .remove(0);
+    let r = run_options(&text, &options, &Config::default());
     let t = r.timings.expect("--timings asked for");
     let rows = std::fs::read_to_string(data("visits.csv"))
         .unwrap()
