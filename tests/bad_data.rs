@@ -1,7 +1,7 @@
 //! Damaged data never panics: truncated and corrupted Parquet files, malformed CSV and JSON all
 //! end in a coded error (J4xxx/J5xxx) and exit status 1, and `--output` leaves no file behind.
 
-mod support;
+use crate::support;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;

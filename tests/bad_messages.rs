@@ -2,7 +2,7 @@
 //! message and says what a better one would be. When a message improves, its test fails: move it
 //! to tests/diagnostics.rs.
 
-mod support;
+use crate::support;
 
 fn codes(source: &str) -> Vec<&'static str> {
     support::diagnostics(source)

@@ -1,7 +1,7 @@
 //! Rendered diagnostics, pinned as snapshots (no colour), and their structure asserted: code,
 //! the text under the primary label, and help.
 
-mod support;
+use crate::support;
 
 use journey::diagnostics::render::{render, ErrorFormat};
 use journey::diagnostics::Diagnostic;

@@ -1,7 +1,7 @@
 //! Documentation cannot rot: every `journey` code block in the README and docs/ checks clean or
 //! raises the code its tag names, and every `console` example runs (through trycmd, in cli.rs).
 
-mod support;
+use crate::support;
 
 #[test]
 fn journey_blocks_in_docs_check_as_tagged() {

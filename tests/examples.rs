@@ -1,7 +1,7 @@
 //! Every journey in journeys/ checks clean, is already formatted, formats idempotently, and its
 //! AST and checked form are pinned by snapshots.
 
-mod support;
+use crate::support;
 
 use journey::fmt::format_source;
 

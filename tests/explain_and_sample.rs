@@ -1,7 +1,7 @@
 //! `journey explain` shows the three views of a journey's plan, and `journey sample` is
 //! deterministic: the committed sample is exactly what the documented command writes.
 
-mod support;
+use crate::support;
 
 use std::process::Command;
 

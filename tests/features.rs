@@ -4,7 +4,7 @@
 //! stage's count; `same` never counts more; a breakdown's groups add up to the funnel; and
 //! every journey is one aggregate over one scan.
 
-mod support;
+use crate::support;
 
 use journey::config::Config;
 use journey::run::results::JourneyResult;

@@ -4,13 +4,11 @@
 //! unsorted input — for every order, with and without stage windows, exclusions, optional
 //! stages, `ties forbidden` and `same`.
 
-mod support;
-
+use crate::support::reference;
 use journey::run::chain::{
     evaluate, Cond, ExclusionProgram, Order, Outcome, Program, Row, StageProgram, NO_GROUP,
 };
 use proptest::prelude::*;
-use support::reference;
 
 const ATOMS: u32 = 5;
 

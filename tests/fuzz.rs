@@ -2,7 +2,7 @@
 //! example journeys give diagnostics with valid spans, never a panic; whatever parses formats
 //! idempotently and without changing its meaning.
 
-mod support;
+use crate::support;
 
 use journey::diagnostics::render::{render, ErrorFormat};
 use proptest::prelude::*;

@@ -1,7 +1,7 @@
 //! The diagnostic code registry: codes unique, each documented, each documented example raising
 //! its code, and every page in docs/errors registered.
 
-mod support;
+use crate::support;
 
 use journey::diagnostics::codes::CODES;
 use std::collections::HashSet;

@@ -3,7 +3,7 @@
 //! the engine's invariants: same results with 1, 2 and 8 partitions, with the data split across
 //! files and formats, and through the printed SQL.
 
-mod support;
+use crate::support;
 
 use journey::config::Config;
 use journey::run::results::JourneyResult;

@@ -1,0 +1,25 @@
+//! All integration tests, as modules of one test binary.
+//!
+//! Every file under `tests/` used to be its own binary, and each linked all of DataFusion: twenty
+//! links of over a gigabyte each filled the CI machine's disk and most of its time. One binary
+//! links once; `cargo test --test it <module>` still runs one file's tests.
+
+mod support;
+
+mod bad_data;
+mod bad_messages;
+mod browser;
+mod cli;
+mod diagnostics;
+mod diff;
+mod docs;
+mod examples;
+mod explain_and_sample;
+mod features;
+mod funnel;
+mod fuzz;
+mod grammar;
+mod registry;
+mod review;
+mod run;
+mod udaf;
