@@ -65,8 +65,13 @@ pub struct Pieces {
     contact: Expr,
     time: Expr,
     tiebreak: Expr,
-    /// The rows the journey's aggregate needs (`None`: every row).
+    /// The rows the journey's aggregate needs (`None`: every row): `period_filter` and any of
+    /// `rules`.
     keep: Option<Expr>,
+    /// `keep`'s parts, so that journeys sharing rules test each once: the period's filter, and
+    /// the rules (`None` under `order strict`, which needs every row of the period).
+    period_filter: Option<Expr>,
+    rules: Option<Vec<Expr>>,
     mask: Expr,
     same: Option<Expr>,
     by: Option<Expr>,
@@ -96,14 +101,12 @@ pub fn lower(
             .gt_eq(lit(p.from))
             .and(time.clone().lt(lit(p.to)))
     });
-    let any_rule = atoms
+    let rules = atoms
         .rules
         .iter()
         .map(|r| binding.rule(r))
-        .collect::<Result<Vec<_>, _>>()?
-        .into_iter()
-        .reduce(Expr::or)
-        .unwrap_or(lit(false));
+        .collect::<Result<Vec<_>, _>>()?;
+    let any_rule = rules.iter().cloned().reduce(Expr::or).unwrap_or(lit(false));
     let by = match (binding.by, &j.by) {
         (Some(name), _) => Some(binding.text(name, None)?),
         (None, Some(b)) => Some(binding.text(&b.node, Some(b.span))?),
@@ -112,7 +115,8 @@ pub fn lower(
     let udaf = FunnelUdaf::new(program.clone(), by.is_some());
     // Only rows that can fill a stage reach the aggregate — except under `order strict`,
     // where any activity in between breaks a chain, so every row in scope is needed.
-    let keep = match (&period, program.order == Order::Strict) {
+    let strict = program.order == Order::Strict;
+    let keep = match (&period, strict) {
         (Some(p), false) => Some(p.clone().and(any_rule)),
         (None, false) => Some(any_rule),
         (Some(p), true) => Some(p.clone()),
@@ -123,6 +127,8 @@ pub fn lower(
         contact,
         tiebreak: binding.tiebreak(),
         keep,
+        period_filter: period.clone(),
+        rules: (!strict).then_some(rules),
         mask: binding.mask(&atoms)?,
         same: binding.same_key(&j.same)?,
         by,
