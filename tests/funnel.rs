@@ -6,7 +6,8 @@
 
 use crate::support::reference;
 use journey::run::chain::{
-    evaluate, Cond, ExclusionProgram, Order, Outcome, Program, Row, StageProgram, NO_GROUP,
+    evaluate, evaluate_with, Cond, ExclusionProgram, Order, Outcome, Program, Row, Scratch,
+    StageProgram, NO_GROUP,
 };
 use proptest::prelude::*;
 
@@ -139,8 +140,13 @@ fn rows() -> impl Strategy<Value = Vec<Row>> {
 /// be the reference's counted chain; otherwise (where several chains tie) it must be one of the
 /// valid chains of the same depth, end and start.
 fn compare(program: &Program, input: &[Row], exact: bool) {
+    thread_local! {
+        // One scratch for every case, as a run keeps it from contact to contact: whatever the
+        // previous case (another program, more rows) left in it must not change this one.
+        static SCRATCH: std::cell::RefCell<Scratch> = std::cell::RefCell::default();
+    }
     let mut shuffled = input.to_vec();
-    let got = evaluate(program, &mut shuffled);
+    let got = SCRATCH.with(|s| evaluate_with(program, &mut shuffled, &mut s.borrow_mut()));
     let rows = reference::sorted(input);
     let want = reference::expected(program, &rows);
     let ctx = || format!("{program:?}\n{rows:?}\ngot {got:?}\nwant {:?}", want.reach);
@@ -205,6 +211,22 @@ proptest! {
         let want = reference::expected(&program, &reference::sorted(&rows));
         let pattern = |r: &[Option<i64>]| r.iter().map(Option::is_some).collect::<Vec<_>>();
         prop_assert_eq!(pattern(&got.reach), pattern(&want.reach));
+    }
+
+    /// A run keeps one scratch for all its contacts: each still gets a fresh search's outcome.
+    #[test]
+    fn a_reused_scratch_changes_nothing(
+        program in program(Options {
+            orders: &[Order::Sequential, Order::Strict, Order::Any],
+            exclusions: true,
+        }),
+        contacts in proptest::collection::vec(rows(), 1..6),
+    ) {
+        let mut scratch = Scratch::default();
+        for rows in contacts {
+            let reused = evaluate_with(&program, &mut rows.clone(), &mut scratch);
+            prop_assert_eq!(reused, evaluate(&program, &mut rows.clone()));
+        }
     }
 
     #[test]

@@ -57,16 +57,26 @@ pub struct PassPlan {
 /// benchmark's six rules again for every variant of the funnel (a third more scan time with 20
 /// journeys).
 fn keep_any(journeys: &[&Pieces]) -> Expr {
-    let mut periods: Vec<(Option<(i64, i64)>, Option<Expr>, Option<Vec<Expr>>)> = Vec::new();
+    /// The journeys of one period: its filter, and their rules (`None`: every row).
+    struct Period {
+        period: Option<(i64, i64)>,
+        filter: Option<Expr>,
+        rules: Option<Vec<Expr>>,
+    }
+    let mut periods: Vec<Period> = Vec::new();
     for p in journeys {
-        let at = match periods.iter().position(|(period, ..)| *period == p.period) {
+        let at = match periods.iter().position(|x| x.period == p.period) {
             Some(at) => at,
             None => {
-                periods.push((p.period, p.period_filter.clone(), Some(Vec::new())));
+                periods.push(Period {
+                    period: p.period,
+                    filter: p.period_filter.clone(),
+                    rules: Some(Vec::new()),
+                });
                 periods.len() - 1
             }
         };
-        let rules = &mut periods[at].2;
+        let rules = &mut periods[at].rules;
         match (rules.as_mut(), &p.rules) {
             (Some(all), Some(mine)) => {
                 for r in mine {
@@ -80,7 +90,7 @@ fn keep_any(journeys: &[&Pieces]) -> Expr {
         }
     }
     let mut any = Vec::new();
-    for (_, filter, rules) in periods {
+    for Period { filter, rules, .. } in periods {
         let rules = rules.map(|r| disjunction(r).unwrap_or(lit(false)));
         any.push(match (filter, rules) {
             (None, None) => return lit(true),

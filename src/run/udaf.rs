@@ -9,7 +9,7 @@
 //! provided; partial states (one list per argument per contact) merge by concatenation, so the
 //! result is the same whatever the partitioning.
 
-use super::chain::{self, Outcome, Program, Row, NO_GROUP};
+use super::chain::{self, Outcome, Program, Row, Scratch, NO_GROUP};
 use datafusion::arrow::array::{
     Array, ArrayRef, AsArray, BooleanArray, Int64Array, Int64Builder, ListArray, ListBuilder,
     StringArray, StringBuilder, StructArray,
@@ -79,6 +79,7 @@ impl FunnelUdaf {
         let mut out = Vec::new();
         // One contact's buffers, reused: no allocation per contact on the way in.
         let mut contact = Contact::default();
+        let mut scratch = Scratch::default();
         for r in ranges {
             contact.rows.clear();
             contact.texts.clear();
@@ -91,7 +92,7 @@ impl FunnelUdaf {
             if contact.rows.is_empty() {
                 continue;
             }
-            let (outcome, by) = contact.evaluate(&self.program);
+            let (outcome, by) = contact.evaluate(&self.program, &mut scratch);
             if outcome.reach.is_empty() {
                 // Did not reach stage 1: counts in no number.
                 continue;
@@ -220,7 +221,7 @@ impl Contact {
 
     /// Run the core. Value indices become ranks in the values' order first, so the activity
     /// order (which uses them last) never depends on the order rows arrived in.
-    fn evaluate(&mut self, program: &Program) -> (Outcome, Option<String>) {
+    fn evaluate(&mut self, program: &Program, scratch: &mut Scratch) -> (Outcome, Option<String>) {
         let mut order: Vec<u32> = (0..self.texts.len() as u32).collect();
         order.sort_by(|&a, &b| self.texts[a as usize].cmp(&self.texts[b as usize]));
         let mut rank = vec![0u32; self.texts.len()];
@@ -238,7 +239,7 @@ impl Contact {
             row.group = to_rank(row.group);
             row.label = to_rank(row.label);
         }
-        let outcome = chain::evaluate(program, &mut self.rows);
+        let outcome = chain::evaluate_with(program, &mut self.rows, scratch);
         let label = outcome
             .label
             .filter(|&l| l != NO_GROUP)
@@ -458,7 +459,9 @@ impl Accumulator for FunnelAccumulator {
     }
 
     fn evaluate(&mut self) -> Result<ScalarValue> {
-        let outcome = self.contact.evaluate(&self.program);
+        let outcome = self
+            .contact
+            .evaluate(&self.program, &mut Scratch::default());
         ScalarValue::try_from_array(
             &(Arc::new(results(std::iter::once(outcome))) as ArrayRef),
             0,
@@ -513,8 +516,11 @@ impl GroupsAccumulator for FunnelGroups {
     fn evaluate(&mut self, emit_to: EmitTo) -> Result<ArrayRef> {
         let groups = emit_to.take_needed(&mut self.groups);
         let program = &self.program;
+        let mut scratch = Scratch::default();
         Ok(Arc::new(results(
-            groups.into_iter().map(|mut c| c.evaluate(program)),
+            groups
+                .into_iter()
+                .map(|mut c| c.evaluate(program, &mut scratch)),
         )))
     }
 

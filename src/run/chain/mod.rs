@@ -179,11 +179,55 @@ struct Ctx<'a> {
     program: &'a Program,
     rows: &'a [Row],
     /// Per stage, [`completions`] over the chain masks.
-    comp: Vec<Vec<i64>>,
+    comp: &'a Tables<i64>,
+}
+
+/// The search's tables, kept from one contact to the next. A run searches hundreds of thousands
+/// of contacts per journey; allocating a dozen small tables for each was a quarter of the CPU
+/// time of a 20-journey run (malloc and free in the profile).
+#[derive(Default)]
+pub struct Scratch {
+    masks: Vec<u64>,
+    comp: Tables<i64>,
+    ordered: ordered::Scratch,
+}
+
+/// A table per stage, of one value per position, in one buffer.
+#[derive(Default)]
+struct Tables<T> {
+    data: Vec<T>,
+    n: usize,
+}
+
+impl<T: Copy> Tables<T> {
+    /// `stages` tables of `n` positions, each `fill`.
+    fn reset(&mut self, stages: usize, n: usize, fill: T) {
+        self.data.clear();
+        self.data.resize(stages * n, fill);
+        self.n = n;
+    }
+}
+
+impl<T> std::ops::Index<usize> for Tables<T> {
+    type Output = [T];
+    fn index(&self, k: usize) -> &[T] {
+        &self.data[k * self.n..(k + 1) * self.n]
+    }
+}
+
+impl<T> std::ops::IndexMut<usize> for Tables<T> {
+    fn index_mut(&mut self, k: usize) -> &mut [T] {
+        &mut self.data[k * self.n..(k + 1) * self.n]
+    }
 }
 
 /// Sort the rows into the activity order and find the counted chain.
 pub fn evaluate(program: &Program, rows: &mut [Row]) -> Outcome {
+    evaluate_with(program, rows, &mut Scratch::default())
+}
+
+/// [`evaluate`] with tables kept from earlier contacts.
+pub fn evaluate_with(program: &Program, rows: &mut [Row], scratch: &mut Scratch) -> Outcome {
     rows.sort_unstable_by_key(Row::key);
     let rows = &*rows;
     if rows.is_empty() || program.stages.is_empty() {
@@ -214,7 +258,7 @@ pub fn evaluate(program: &Program, rows: &mut [Row]) -> Outcome {
         // latest, then the smallest value.
         let mut best: Option<Found> = None;
         for g in groups {
-            let Some(f) = search(program, rows, Some(g)) else {
+            let Some(f) = search(program, rows, Some(g), scratch) else {
                 continue;
             };
             if best.as_ref().is_none_or(|b| better(&f, b)) {
@@ -223,7 +267,7 @@ pub fn evaluate(program: &Program, rows: &mut [Row]) -> Outcome {
         }
         best
     } else {
-        search(program, rows, None)
+        search(program, rows, None, scratch)
     };
     match found {
         None => Outcome::default(),
@@ -240,25 +284,30 @@ fn better(a: &Found, b: &Found) -> bool {
     key(a) > key(b)
 }
 
-fn search(program: &Program, rows: &[Row], group: Option<u32>) -> Option<Found> {
+fn search(
+    program: &Program,
+    rows: &[Row],
+    group: Option<u32>,
+    scratch: &mut Scratch,
+) -> Option<Found> {
+    let Scratch {
+        masks,
+        comp,
+        ordered: tables,
+    } = scratch;
     // Activities of other values stay in place (they break strict runs, and exclusions and
     // `not` see every activity) but fill no stage.
-    let chain_masks: Vec<u64> = rows
-        .iter()
-        .map(|r| match group {
-            Some(g) if r.group != g => 0,
-            _ => r.mask,
-        })
-        .collect();
+    masks.clear();
+    masks.extend(rows.iter().map(|r| match group {
+        Some(g) if r.group != g => 0,
+        _ => r.mask,
+    }));
     let any_mask = rows.iter().fold(0u64, |m, r| m | r.mask);
-    let mut comp: Vec<Vec<i64>> = program
-        .stages
-        .iter()
-        .map(|s| completions(&s.cond, &chain_masks, any_mask))
-        .collect();
-    if program.order == Order::Strict {
-        for (k, s) in program.stages.iter().enumerate() {
-            strict_runs(&mut comp[k], &chain_masks, s.cond.positive_mask());
+    comp.reset(program.stages.len(), rows.len(), NONE);
+    for (k, s) in program.stages.iter().enumerate() {
+        completions_into(&s.cond, masks, any_mask, &mut comp[k]);
+        if program.order == Order::Strict {
+            strict_runs(&mut comp[k], masks, s.cond.positive_mask());
         }
     }
     let ctx = Ctx {
@@ -268,7 +317,7 @@ fn search(program: &Program, rows: &[Row], group: Option<u32>) -> Option<Found> 
     };
     match program.order {
         Order::Any => any::search(&ctx),
-        _ if program.exclusions.is_empty() => ordered::search(&ctx),
+        _ if program.exclusions.is_empty() => ordered::search(&ctx, tables),
         _ => exclusions::search(&ctx),
     }
 }
@@ -290,6 +339,18 @@ fn completes_alone(cond: &Cond, mask: u64) -> bool {
                 })
         }
         Cond::Absent(_) => false,
+    }
+}
+
+/// [`completions`] into `out`, without allocating for the common plain match.
+fn completions_into(cond: &Cond, masks: &[u64], any_mask: u64, out: &mut [i64]) {
+    match cond {
+        Cond::Match(m) => {
+            for (p, (o, mask)) in out.iter_mut().zip(masks).enumerate() {
+                *o = if mask & m != 0 { p as i64 - 1 } else { NONE };
+            }
+        }
+        _ => out.copy_from_slice(&completions(cond, masks, any_mask)),
     }
 }
 
@@ -407,28 +468,38 @@ fn first_at_or_after(rows: &[Row], t: i64) -> usize {
     rows.partition_point(|r| r.time < t)
 }
 
-/// Range maximum over a fixed array, ties to the later position.
+/// Range maximum over a fixed array, ties to the later position. Rebuilt in place for each
+/// array, so its levels are allocated once per run, not once per contact.
+#[derive(Default)]
 struct RangeMax<T: Copy + Ord> {
     levels: Vec<Vec<(T, usize)>>,
 }
 
 impl<T: Copy + Ord> RangeMax<T> {
-    fn new(values: &[T]) -> Self {
-        let mut levels = vec![values
-            .iter()
-            .enumerate()
-            .map(|(i, &v)| (v, i))
-            .collect::<Vec<_>>()];
+    fn build(&mut self, values: &[T]) {
+        let mut used = 0;
         let mut width = 1;
-        while width * 2 <= values.len() {
-            let last = levels.last().expect("level 0");
-            let next: Vec<(T, usize)> = (0..=values.len() - width * 2)
-                .map(|i| last[i].max(last[i + width]))
-                .collect();
-            levels.push(next);
-            width *= 2;
+        loop {
+            if self.levels.len() == used {
+                self.levels.push(Vec::new());
+            }
+            let (done, rest) = self.levels.split_at_mut(used);
+            let level = &mut rest[0];
+            level.clear();
+            match done.last() {
+                None => level.extend(values.iter().enumerate().map(|(i, &v)| (v, i))),
+                Some(last) => {
+                    level.extend(
+                        (0..=values.len() - width * 2).map(|i| last[i].max(last[i + width])),
+                    );
+                    width *= 2;
+                }
+            }
+            used += 1;
+            if width * 2 > values.len() {
+                break;
+            }
         }
-        RangeMax { levels }
     }
 
     /// Max over `lo..=hi`: (value, position).

@@ -1,46 +1,60 @@
 //! `order sequential` and `order strict` without exclusions: per (stage, completing position),
 //! the latest stage-1 start of any valid chain, and the predecessor it came from.
 
-use super::{first_at_or_after, times_of, Ctx, Found, Order, RangeMax, NONE};
+use super::{first_at_or_after, times_of, Ctx, Found, Order, RangeMax, Tables, NONE};
 
-pub(super) fn search(ctx: &Ctx) -> Option<Found> {
+/// The search's tables, kept from one contact to the next (see [`super::Scratch`]).
+#[derive(Default)]
+pub(super) struct Scratch {
+    /// `best[k][p]`: latest start of a valid chain whose stage k completes at p (NONE if none).
+    best: Tables<i64>,
+    /// `pred[k][p]`: the (stage, position) before it on that chain.
+    pred: Tables<(usize, usize)>,
+    /// Per stage: does any chain reach it? (Most contacts stop early; later stages are skipped.)
+    live: Vec<bool>,
+    start: Vec<i64>,
+    stage_of: Vec<usize>,
+    table: RangeMax<i64>,
+}
+
+pub(super) fn search(ctx: &Ctx, scratch: &mut Scratch) -> Option<Found> {
     let (program, rows) = (ctx.program, ctx.rows);
     let n = rows.len();
     let stages = program.stages.len();
     let strict = program.order == Order::Strict;
-    // best[k][p]: latest start of a valid chain whose stage k completes at p (NONE if none);
-    // pred[k][p]: the (stage, position) before it on that chain.
-    let mut best: Vec<Vec<i64>> = Vec::with_capacity(stages);
-    let mut pred: Vec<Vec<(usize, usize)>> = Vec::with_capacity(stages);
-    best.push(
-        (0..n)
-            .map(|p| {
-                if ctx.comp[0][p] != NONE {
-                    p as i64
-                } else {
-                    NONE
-                }
-            })
-            .collect(),
-    );
-    if best[0].iter().all(|&s| s == NONE) {
+    let Scratch {
+        best,
+        pred,
+        live,
+        start,
+        stage_of,
+        table,
+    } = scratch;
+    best.reset(stages, n, NONE);
+    pred.reset(stages, n, (0, 0));
+    live.clear();
+    live.resize(stages, false);
+    for (p, b) in best[0].iter_mut().enumerate() {
+        if ctx.comp[0][p] != NONE {
+            *b = p as i64;
+            live[0] = true;
+        }
+    }
+    if !live[0] {
         return None;
     }
-    pred.push(Vec::new());
     for k in 1..stages {
-        // A stage no chain reaches has empty tables: most contacts stop early, and their later
-        // stages then cost no allocation (the search runs once per contact and journey).
-        if program.predecessors(k).all(|j| best[j].is_empty()) {
-            best.push(Vec::new());
-            pred.push(Vec::new());
+        if program.predecessors(k).all(|j| !live[j]) {
             continue;
         }
         // Over the possible predecessor stages, per position: the latest start, and the
         // nearest stage giving it.
-        let mut start = vec![NONE; n];
-        let mut stage_of = vec![0usize; n];
+        start.clear();
+        start.resize(n, NONE);
+        stage_of.clear();
+        stage_of.resize(n, 0);
         for j in program.predecessors(k) {
-            if best[j].is_empty() {
+            if !live[j] {
                 continue;
             }
             for c in 0..n {
@@ -50,10 +64,10 @@ pub(super) fn search(ctx: &Ctx) -> Option<Found> {
                 }
             }
         }
-        let mut b = vec![NONE; n];
-        let mut pr = vec![(0, 0); n];
         if start.iter().any(|&s| s != NONE) {
-            let table = (!strict).then(|| RangeMax::new(&start));
+            if !strict {
+                table.build(start);
+            }
             let window = program.stages[k].window;
             for p in 0..n {
                 let t = rows[p].time;
@@ -61,29 +75,25 @@ pub(super) fn search(ctx: &Ctx) -> Option<Found> {
                 if hi < 0 {
                     continue;
                 }
-                let (s, c) = match &table {
+                let (s, c) = if strict {
                     // The run before p is fixed: its predecessor is exactly at `hi`.
-                    None => {
-                        let c = hi as usize;
-                        let tc = rows[c].time;
-                        if (program.ties_forbidden && tc >= t) || window.is_some_and(|d| t - tc > d)
-                        {
-                            continue;
-                        }
-                        (start[c], c)
+                    let c = hi as usize;
+                    let tc = rows[c].time;
+                    if (program.ties_forbidden && tc >= t) || window.is_some_and(|d| t - tc > d) {
+                        continue;
                     }
-                    Some(table) => {
-                        let mut hi = hi;
-                        if program.ties_forbidden {
-                            // The previous stage strictly earlier in time.
-                            hi = hi.min(first_at_or_after(rows, t) as i64 - 1);
-                        }
-                        let lo = window.map_or(0, |d| first_at_or_after(rows, t.saturating_sub(d)));
-                        if hi < 0 || lo as i64 > hi {
-                            continue;
-                        }
-                        table.query(lo, hi as usize)
+                    (start[c], c)
+                } else {
+                    let mut hi = hi;
+                    if program.ties_forbidden {
+                        // The previous stage strictly earlier in time.
+                        hi = hi.min(first_at_or_after(rows, t) as i64 - 1);
                     }
+                    let lo = window.map_or(0, |d| first_at_or_after(rows, t.saturating_sub(d)));
+                    if hi < 0 || lo as i64 > hi {
+                        continue;
+                    }
+                    table.query(lo, hi as usize)
                 };
                 if s == NONE {
                     continue;
@@ -94,22 +104,15 @@ pub(super) fn search(ctx: &Ctx) -> Option<Found> {
                 {
                     continue;
                 }
-                b[p] = s;
-                pr[p] = (stage_of[c], c);
+                best[k][p] = s;
+                pred[k][p] = (stage_of[c], c);
+                live[k] = true;
             }
         }
-        if b.iter().all(|&s| s == NONE) {
-            (b, pr) = (Vec::new(), Vec::new());
-        }
-        best.push(b);
-        pred.push(pr);
     }
     // The deepest stage reached, and the chain reaching it earliest.
-    let (depth, end) = best
-        .iter()
-        .enumerate()
-        .rev()
-        .find_map(|(k, b)| b.iter().position(|&s| s != NONE).map(|p| (k, p)))?;
+    let depth = live.iter().rposition(|&l| l)?;
+    let end = best[depth].iter().position(|&s| s != NONE)?;
     let mut positions = vec![None; depth + 1];
     let (mut k, mut p) = (depth, end);
     loop {
