@@ -33,6 +33,7 @@ use crate::run::chain::{Order, Program};
 use crate::run::udaf::FunnelUdaf;
 use datafusion::arrow::datatypes::Schema;
 use datafusion::functions_aggregate::expr_fn::{count_distinct, sum};
+use datafusion::logical_expr::utils::disjunction;
 use datafusion::logical_expr::{lit, when, Expr, LogicalPlan, LogicalPlanBuilder};
 use datafusion::prelude::col;
 
@@ -65,11 +66,10 @@ pub struct Pieces {
     contact: Expr,
     time: Expr,
     tiebreak: Expr,
-    /// The rows the journey's aggregate needs (`None`: every row): `period_filter` and any of
-    /// `rules`.
-    keep: Option<Expr>,
-    /// `keep`'s parts, so that journeys sharing rules test each once: the period's filter, and
-    /// the rules (`None` under `order strict`, which needs every row of the period).
+    /// The rows the journey's aggregate needs ([`Pieces::keep`]), in parts so that journeys
+    /// sharing rules test each once: the period's filter, and the rules a row must match one of
+    /// (`None` under `order strict`, where any activity in between breaks a chain, so every row
+    /// of the period is needed).
     period_filter: Option<Expr>,
     rules: Option<Vec<Expr>>,
     mask: Expr,
@@ -80,6 +80,25 @@ pub struct Pieces {
     in_scope: Expr,
     /// The period, so journeys with the same scope share its count.
     period: Option<(i64, i64)>,
+}
+
+impl Pieces {
+    /// The rows the journey's aggregate needs (`None`: every row): only rows that can fill a
+    /// stage, in the period.
+    fn keep(&self) -> Option<Expr> {
+        keep_rows(self.period_filter.clone(), self.rules.clone())
+    }
+}
+
+/// Rows passing `period` (`None`: all time) and matching one of `rules` (`None`: any row).
+fn keep_rows(period: Option<Expr>, rules: Option<Vec<Expr>>) -> Option<Expr> {
+    let rules = rules.map(|r| disjunction(r).unwrap_or(lit(false)));
+    match (period, rules) {
+        (None, None) => None,
+        (Some(p), None) => Some(p),
+        (None, Some(r)) => Some(r),
+        (Some(p), Some(r)) => Some(p.and(r)),
+    }
 }
 
 /// Column names of the plans' outputs.
@@ -106,29 +125,18 @@ pub fn lower(
         .iter()
         .map(|r| binding.rule(r))
         .collect::<Result<Vec<_>, _>>()?;
-    let any_rule = rules.iter().cloned().reduce(Expr::or).unwrap_or(lit(false));
     let by = match (binding.by, &j.by) {
         (Some(name), _) => Some(binding.text(name, None)?),
         (None, Some(b)) => Some(binding.text(&b.node, Some(b.span))?),
         (None, None) => None,
     };
     let udaf = FunnelUdaf::new(program.clone(), by.is_some());
-    // Only rows that can fill a stage reach the aggregate — except under `order strict`,
-    // where any activity in between breaks a chain, so every row in scope is needed.
-    let strict = program.order == Order::Strict;
-    let keep = match (&period, strict) {
-        (Some(p), false) => Some(p.clone().and(any_rule)),
-        (None, false) => Some(any_rule),
-        (Some(p), true) => Some(p.clone()),
-        (None, true) => None,
-    };
     let has_time = time.clone().is_not_null();
     let pieces = Pieces {
         contact,
         tiebreak: binding.tiebreak(),
-        keep,
         period_filter: period.clone(),
-        rules: (!strict).then_some(rules),
+        rules: (program.order != Order::Strict).then_some(rules),
         mask: binding.mask(&atoms)?,
         same: binding.same_key(&j.same)?,
         by,
@@ -174,8 +182,8 @@ fn plans(
         }
     }
     let scanned = LogicalPlanBuilder::from(scan.clone());
-    let filtered = match &p.keep {
-        Some(k) => scanned.filter(k.clone())?,
+    let filtered = match p.keep() {
+        Some(k) => scanned.filter(k)?,
         None => scanned,
     };
     let funnel = filtered

@@ -13,7 +13,7 @@
 //! ([`JourneyExprs`]) before the chain search. This is the funnel plan of [`super::Shared`]
 //! (whose SQL `journey explain` shows) and its scope plan, fused, so the data is read once.
 
-use super::Pieces;
+use super::{keep_rows, Pieces};
 use datafusion::common::Column;
 use datafusion::error::Result;
 use datafusion::logical_expr::utils::disjunction;
@@ -53,9 +53,8 @@ pub struct PassPlan {
 }
 
 /// A row is kept when some journey needs it. Per distinct period, each distinct rule is tested
-/// once however many journeys read it: OR-ing the journeys' whole filters instead tested the
-/// benchmark's six rules again for every variant of the funnel (a third more scan time with 20
-/// journeys).
+/// once however many journeys read it (OR-ing the journeys' whole filters tested the rules they
+/// share again for every journey with another set of rules).
 fn keep_any(journeys: &[&Pieces]) -> Expr {
     /// The journeys of one period: its filter, and their rules (`None`: every row).
     struct Period {
@@ -91,13 +90,10 @@ fn keep_any(journeys: &[&Pieces]) -> Expr {
     }
     let mut any = Vec::new();
     for Period { filter, rules, .. } in periods {
-        let rules = rules.map(|r| disjunction(r).unwrap_or(lit(false)));
-        any.push(match (filter, rules) {
-            (None, None) => return lit(true),
-            (Some(f), None) => f,
-            (None, Some(r)) => r,
-            (Some(f), Some(r)) => f.and(r),
-        });
+        match keep_rows(filter, rules) {
+            Some(keep) => any.push(keep),
+            None => return lit(true),
+        }
     }
     disjunction(any).unwrap_or(lit(false))
 }
@@ -130,11 +126,7 @@ pub fn pass(journeys: &[&Pieces], scan: LogicalPlan) -> Result<PassPlan> {
         .map(|p| JourneyExprs {
             mask: p.mask.clone(),
             // One journey keeps exactly its own rows: no second test.
-            keep: if journeys.len() == 1 {
-                None
-            } else {
-                p.keep.clone()
-            },
+            keep: if journeys.len() == 1 { None } else { p.keep() },
             same: p.same.clone(),
             by: p.by.clone(),
             udaf: p.udaf.clone(),
