@@ -212,7 +212,8 @@ pub struct Expected {
     pub depth: usize,
     /// The counted chain: reaches the depth earliest, then starts latest, then (going backwards)
     /// has the latest links (position, then stage); with `order any`, then the most stages,
-    /// then the largest set of stages read as a binary number.
+    /// then the largest set of stages read as a binary number, then (going backwards) the
+    /// earliest links (position, then the highest stage).
     pub chain: Vec<(usize, usize)>,
     pub reach: Vec<Option<i64>>,
     /// Every reach vector a valid chain of the depth gives (to check a reported one is real).
@@ -253,6 +254,11 @@ fn expected_in(program: &Program, rows: &[Row], group: Option<u32>) -> Option<Ex
             if program.order == Order::Any {
                 let set: i64 = c.iter().map(|l| 1i64 << l.0).sum();
                 key.extend([c.len() as i64, set]);
+                // Then, from the last link backwards, the earliest position, then the highest
+                // stage.
+                for l in c.iter().rev() {
+                    key.extend([-(l.1 as i64), l.0 as i64]);
+                }
             } else {
                 for l in c[..c.len() - 1].iter().rev() {
                     key.extend([l.1 as i64, l.0 as i64]);
