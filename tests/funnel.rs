@@ -504,3 +504,27 @@ fn intermediate_stages_are_the_latest_possible_with_exclusions_too() {
         vec![Some(0), Some(1), Some(4)]
     );
 }
+
+#[test]
+fn any_number_of_exclusions_counts() {
+    // 40 exclusions of one rule each over stages 1..2, and one at index 32 that is hit: an
+    // engine with 32 state bits shared exclusion 32's with exclusion 0's.
+    let mut program = stages(&[Cond::Match(A), Cond::Match(B), Cond::Match(C)]);
+    program.exclusions = (0..40)
+        .map(|e| ExclusionProgram {
+            mask: if e == 32 { X } else { 1 << 20 },
+            from: if e == 0 { 1 } else { 0 },
+            to: if e == 0 { 2 } else { 1 },
+        })
+        .collect();
+    let rows = at(&[(1, A), (2, X), (3, B), (4, C)]);
+    let want = reference::expected(&program, &reference::sorted(&rows));
+    assert_eq!(want.depth, 1, "the X between A and B excludes B");
+    assert_eq!(evaluate(&program, &mut rows.clone()).reach, want.reach);
+    // Without the hit, every exclusion is clean.
+    let rows = at(&[(1, A), (3, B), (4, C)]);
+    assert_eq!(
+        evaluate(&program, &mut rows.clone()).reach,
+        vec![Some(1), Some(3), Some(4)]
+    );
+}
