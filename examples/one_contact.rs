@@ -17,7 +17,11 @@ fn program(order: Order) -> Program {
         stages: vec![
             stage(Cond::Match(1), false, None),
             stage(Cond::Match(2), true, None),
-            stage(Cond::All(vec![Cond::Match(2), Cond::Match(4)]), false, Some(3_600_000_000)),
+            stage(
+                Cond::All(vec![Cond::Match(2), Cond::Match(4)]),
+                false,
+                Some(3_600_000_000),
+            ),
             stage(Cond::Match(8), false, None),
         ],
         window: Some(30 * 86_400_000_000),

@@ -8,10 +8,20 @@
 //!
 //! [activity_types]
 //! form_submission = "formsubmit"
+//!
+//! [types]
+//! Amount = "float"
+//!
+//! [time]
+//! format = "%d.%m.%Y %H:%M:%S"
+//!
+//! [data]
+//! missing_columns = "null"
 //! ```
 
 use crate::diagnostics::Diagnostic;
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 #[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
@@ -21,6 +31,52 @@ pub struct Config {
     pub columns: Columns,
     #[serde(default)]
     pub activity_types: ActivityTypes,
+    /// Declared column types, by the export's column name: no type of these is guessed.
+    #[serde(default)]
+    pub types: BTreeMap<String, ColumnType>,
+    #[serde(default)]
+    pub time: TimeOptions,
+    #[serde(default)]
+    pub data: DataOptions,
+}
+
+/// A column type a user can declare.
+#[derive(Debug, Clone, Copy, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum ColumnType {
+    #[serde(alias = "string")]
+    Text,
+    #[serde(alias = "integer")]
+    Int,
+    #[serde(alias = "double", alias = "number")]
+    Float,
+    #[serde(alias = "boolean")]
+    Bool,
+    Timestamp,
+    Date,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct TimeOptions {
+    /// How a text time is written, in strftime notation (`%d.%m.%Y %H:%M:%S`); none: ISO-8601.
+    pub format: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct DataOptions {
+    /// A column a journey needs that some files lack: an error (the default), or read as NULL
+    /// there, with a warning saying how many files and rows.
+    pub missing_columns: MissingColumns,
+}
+
+#[derive(Debug, Clone, Copy, Default, Deserialize, Serialize, PartialEq, Eq, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum MissingColumns {
+    #[default]
+    Error,
+    Null,
 }
 
 /// The column holding each logical field.
@@ -141,7 +197,7 @@ impl Config {
 
     /// Parse a journey.toml; errors say where ("line 3: unknown field `colour`, …").
     pub fn parse(text: &str) -> Result<Config, String> {
-        toml::from_str(text).map_err(|e: toml::de::Error| {
+        let config: Config = toml::from_str(text).map_err(|e: toml::de::Error| {
             let line = e
                 .span()
                 .map(|s| text[..s.start.min(text.len())].matches('\n').count() + 1);
@@ -149,8 +205,24 @@ impl Config {
                 Some(l) => format!("line {l}: {}", e.message()),
                 None => e.message().to_string(),
             }
-        })
+        })?;
+        if let Some(f) = &config.time.format {
+            check_time_format(f)?;
+        }
+        Ok(config)
     }
+}
+
+/// A strftime time format must parse and name at least the date.
+fn check_time_format(f: &str) -> Result<(), String> {
+    use chrono::format::{Item, StrftimeItems};
+    let items: Vec<Item> = StrftimeItems::new(f).collect();
+    if items.iter().any(|i| matches!(i, Item::Error)) {
+        return Err(format!(
+            "[time] format `{f}` is not a valid strftime format (e.g. \"%d.%m.%Y %H:%M:%S\")"
+        ));
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -13,9 +13,11 @@
 pub mod check;
 pub mod cli;
 pub mod config;
+pub mod data;
 pub mod diagnostics;
 pub mod diff;
 pub mod fmt;
+pub mod io;
 pub mod lower;
 pub mod report;
 pub mod run;

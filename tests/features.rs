@@ -237,8 +237,8 @@ fn every_example_journey_is_one_aggregate_over_one_scan() {
                 ..RunOptions::default()
             };
             let sql = rt.block_on(async {
-                let (ctx, label) = run::open(&options).await.unwrap();
-                let lowered = run::plan(&ctx, &label, &Config::default(), j, &options)
+                let (ctx, data) = run::open(&options, &Config::default()).await.unwrap();
+                let lowered = run::plan(&ctx, &data, &Config::default(), j, &options)
                     .await
                     .unwrap();
                 journey::lower::explain::sql(&lowered).unwrap()

@@ -148,8 +148,8 @@ fn the_printed_sql_gives_the_same_results_as_the_plan() {
             target_partitions: 2,
             ..RunOptions::default()
         };
-        let (ctx, label) = run::open(&options).await.unwrap();
-        let lowered = run::plan(&ctx, &label, &Config::default(), &j, &options)
+        let (ctx, data) = run::open(&options, &Config::default()).await.unwrap();
+        let lowered = run::plan(&ctx, &data, &Config::default(), &j, &options)
             .await
             .unwrap();
         let sql = journey::lower::explain::sql(&lowered).unwrap();
@@ -472,13 +472,13 @@ fn the_one_pass_run_equals_the_aggregate_plans() {
     let config = Config::default();
     let rt = tokio::runtime::Runtime::new().unwrap();
     rt.block_on(async {
-        let (ctx, label) = run::open(&options).await.unwrap();
+        let (ctx, data) = run::open(&options, &Config::default()).await.unwrap();
         let mut lowered = Vec::new();
         for j in &journeys {
-            lowered.push(run::plan(&ctx, &label, &config, j, &options).await.unwrap());
+            lowered.push(run::plan(&ctx, &data, &config, j, &options).await.unwrap());
         }
         let scan = ctx
-            .table(run::data::TABLE)
+            .table(journey::data::TABLE)
             .await
             .unwrap()
             .logical_plan()
@@ -523,7 +523,8 @@ fn the_one_pass_run_equals_the_aggregate_plans() {
                 vec![(count("contacts"), count("rows"))],
                 "{name}"
             );
-            assert_eq!(alone.bad_rows, count("bad_rows"), "{name}");
+            assert_eq!(alone.skipped.no_contact, count("no_contact"), "{name}");
+            assert_eq!(alone.skipped.no_time, count("no_time"), "{name}");
             let reaches = alone_kept.reaches(&one, 0).unwrap();
             assert!(reaches.iter().all(|c| !c.reach.is_empty()));
             assert_eq!(reached(reaches), want, "{name} alone");

@@ -76,17 +76,16 @@ pub fn run(args: Args) -> Result<ExitCode, String> {
         Err(d) => return fail(d),
     };
     let data = match journeys::data_path(args.data.as_deref(), &f.path)
-        .and_then(|d| run::data::files(&d))
+        .and_then(|d| crate::io::listing::list(&d))
     {
         Ok(d) => d,
         Err(d) => return fail(d),
     };
     let options = RunOptions {
-        files: data,
         target_partitions: std::thread::available_parallelism()
             .map(|n| n.get())
             .unwrap_or(1),
-        ..RunOptions::default()
+        ..RunOptions::of(data)
     };
     let runtime =
         tokio::runtime::Runtime::new().map_err(|e| format!("cannot start the runtime: {e}"))?;
@@ -103,7 +102,7 @@ pub fn run(args: Args) -> Result<ExitCode, String> {
     };
     match &args.output {
         Some(path) => {
-            if let Err(e) = super::files::write_atomic(path, &bytes) {
+            if let Err(e) = crate::io::atomic::write_atomic(path, &bytes) {
                 return fail(
                     Diagnostic::new("J5003", e).help("write to an existing, writable folder"),
                 );

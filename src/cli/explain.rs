@@ -40,15 +40,14 @@ pub fn run(args: Args) -> Result<ExitCode, String> {
         Err(d) => return fail(d, false),
     };
     let data = match journeys::data_path(args.data.as_deref(), &f.path)
-        .and_then(|d| run::data::files(&d))
+        .and_then(|d| crate::io::listing::list(&d))
     {
         Ok(d) => d,
         Err(d) => return fail(d, false),
     };
     let options = RunOptions {
-        files: data,
         target_partitions: 2,
-        ..RunOptions::default()
+        ..RunOptions::of(data)
     };
     let runtime =
         tokio::runtime::Runtime::new().map_err(|e| format!("cannot start the runtime: {e}"))?;
@@ -56,8 +55,8 @@ pub fn run(args: Args) -> Result<ExitCode, String> {
     for j in &f.journeys {
         let text = super::guard(|| {
             runtime.block_on(async {
-                let (ctx, label) = run::open(&options).await?;
-                let lowered = run::plan(&ctx, &label, &config, j, &options).await?;
+                let (ctx, data) = run::open(&options, &config).await?;
+                let lowered = run::plan(&ctx, &data, &config, j, &options).await?;
                 crate::lower::explain::explain(&ctx, &lowered, args.sql).await
             })
         });

@@ -1,7 +1,6 @@
-//! Finding journey files, reading them, and writing files atomically (never half-written).
+//! Finding journey files and reading them.
 
 use std::fs;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 /// The `.journey` files named by `paths`: files as given, directories searched recursively
@@ -37,37 +36,17 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
     Ok(())
 }
 
-pub fn read_text(path: &Path) -> Result<String, String> {
-    let bytes = fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-    String::from_utf8(bytes).map_err(|e| {
-        format!(
-            "{}: not UTF-8 text (invalid byte at offset {}); save the file as UTF-8",
-            path.display(),
-            e.utf8_error().valid_up_to()
-        )
-    })
+/// A journey file's text, or its coded diagnostic (J0011 not UTF-8, J0012 unreadable).
+pub fn read_journey(path: &Path) -> Result<String, crate::diagnostics::Diagnostic> {
+    crate::io::text::read(path)
 }
 
-/// Write `contents` to `path` through a temporary file in the same folder and a rename, so a
-/// reader never sees a half-written file and a failure leaves the old file as it was.
-pub fn write_atomic(path: &Path, contents: &[u8]) -> Result<(), String> {
-    let dir = path
-        .parent()
-        .filter(|d| !d.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let tmp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
-    let result = (|| {
-        let mut f = fs::File::create(&tmp)?;
-        f.write_all(contents)?;
-        f.sync_all()?;
-        fs::rename(&tmp, path)
-    })();
-    result.map_err(|e| {
-        let _ = fs::remove_file(&tmp);
-        format!("cannot write {}: {e}", path.display())
+/// A file's text, or its diagnostic as one plain coded line (for commands without
+/// `--error-format`).
+pub fn read_text(path: &Path) -> Result<String, String> {
+    read_journey(path).map_err(|d| {
+        crate::diagnostics::render::plain(&d, "", "")
+            .trim_end()
+            .to_string()
     })
 }

@@ -68,7 +68,7 @@ pub fn run(args: Args) -> Result<ExitCode, String> {
                     print!("{}", diff(&name, &source, &out));
                     failed = true;
                 } else {
-                    super::files::write_atomic(path, out.as_bytes())?;
+                    crate::io::atomic::write_atomic(path, out.as_bytes())?;
                 }
             }
             Err(diags) => {

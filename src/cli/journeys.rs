@@ -21,7 +21,17 @@ pub fn load(paths: &[PathBuf], format: ErrorFormat) -> Result<Option<Vec<Loaded>
     let mut out = Vec::new();
     let mut failed = false;
     for path in files {
-        let text = super::files::read_text(&path)?;
+        let text = match super::files::read_journey(&path) {
+            Ok(t) => t,
+            Err(d) => {
+                eprint!(
+                    "{}",
+                    render(std::slice::from_ref(&d), "", "", format, color)
+                );
+                failed = true;
+                continue;
+            }
+        };
         let (_, checked) = crate::check::check_source(&text);
         let name = path.display().to_string();
         if !checked.diagnostics.is_empty() {
@@ -48,7 +58,7 @@ pub fn report(d: &Diagnostic, file: Option<&Loaded>, format: ErrorFormat) {
     let color = super::stderr_color();
     let (name, text) = match file {
         Some(f) if !d.labels.is_empty() => (f.path.display().to_string(), f.text.as_str()),
-        _ => ("journey".to_string(), ""),
+        _ => (String::new(), ""),
     };
     eprint!(
         "{}",

@@ -77,11 +77,18 @@ pub(crate) fn default_error_format() -> ErrorFormat {
     ErrorFormat::Human
 }
 
-/// Run `f`, turning a panic (a bug, most likely in a dependency reading damaged data) into a
-/// coded error instead of a crash with a backtrace.
+/// Run `f`, turning a panic (a bug, in journey or in a dependency reading damaged data) into a
+/// coded internal error instead of a crash with a backtrace.
 pub(crate) fn guard<T>(
     f: impl FnOnce() -> Result<T, crate::diagnostics::Diagnostic>,
 ) -> Result<T, crate::diagnostics::Diagnostic> {
+    guard_any(f)
+}
+
+/// [`guard`] for any error type that a diagnostic converts into.
+pub(crate) fn guard_any<T, E: From<crate::diagnostics::Diagnostic>>(
+    f: impl FnOnce() -> Result<T, E>,
+) -> Result<T, E> {
     let previous = std::panic::take_hook();
     std::panic::set_hook(Box::new(|_| {}));
     let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f));
@@ -92,12 +99,8 @@ pub(crate) fn guard<T>(
             .map(|s| s.to_string())
             .or_else(|| payload.downcast_ref::<String>().cloned())
             .unwrap_or_else(|| "unknown".into());
-        Err(crate::diagnostics::Diagnostic::new(
-            "J5001",
-            format!("the data could not be read: internal error ({what})"),
-        )
-        .help(
-            "check that the data files are complete; if they are, please report this with the file",
-        ))
+        Err(crate::run::internal(format!("a panic: {what}"))
+            .help("this is a bug in journey (or in a reader of the data); please report it with the command and, if you can, the data file")
+            .into())
     })
 }

@@ -42,9 +42,10 @@ pub struct Common {
     /// Write to this file (atomically) instead of standard output.
     #[arg(long, short)]
     output: Option<PathBuf>,
-    /// Worker threads / partitions (results never depend on it).
-    #[arg(long, default_value_t = default_partitions())]
-    partitions: usize,
+    /// Worker threads / partitions, 1 to 256 (results never depend on it) [default: the
+    /// machine's available parallelism].
+    #[arg(long, default_value_t = default_partitions(), hide_default_value = true, value_parser = clap::value_parser!(u16).range(1..=MAX_PARTITIONS))]
+    partitions: u16,
     /// The funnel per day, week or month of stage-1 time (overrides the journey's `trend`).
     #[arg(long, value_enum)]
     trend: Option<TrendArg>,
@@ -58,10 +59,15 @@ pub struct Common {
     /// Print the time of each phase and the rows scanned and matched, on standard error.
     #[arg(long)]
     timings: bool,
-    /// Rows whose time is missing or unreadable: fail (the default), or skip them and report
-    /// how many were skipped.
+    /// Rows that cannot count (no contact id, or a missing or unreadable time): fail (the
+    /// default), or skip them and report how many were skipped, by reason.
     #[arg(long, value_enum, default_value_t = BadRows::Fail)]
     on_bad_rows: BadRows,
+    /// A column a journey needs that some files lack: fail (the default), or read it as NULL
+    /// there and say how many files and rows (overrides journey.toml's `[data]
+    /// missing_columns`).
+    #[arg(long, value_enum, value_name = "error|null")]
+    missing_columns: Option<crate::config::MissingColumns>,
     /// How to print diagnostics.
     #[arg(long, value_enum, default_value_t = ErrorFormat::Human)]
     error_format: ErrorFormat,
@@ -80,9 +86,12 @@ enum BadRows {
     Skip,
 }
 
-fn default_partitions() -> usize {
+/// More threads than this only cost memory: DataFusion gives every partition its own buffers.
+const MAX_PARTITIONS: i64 = 256;
+
+fn default_partitions() -> u16 {
     std::thread::available_parallelism()
-        .map(|n| n.get())
+        .map(|n| n.get().min(MAX_PARTITIONS as usize) as u16)
         .unwrap_or(1)
 }
 
@@ -134,14 +143,14 @@ pub fn execute(
         Ok(d) => d,
         Err(d) => return fail(d, None),
     };
-    let data_files = match run::data::files(&data) {
+    let listing = match crate::io::listing::list(&data) {
         Ok(f) => f,
         Err(d) => return fail(d, None),
     };
     let options = RunOptions {
-        files: data_files,
-        target_partitions: args.partitions,
+        target_partitions: args.partitions as usize,
         skip_bad_rows: args.on_bad_rows == BadRows::Skip,
+        missing_columns: args.missing_columns,
         trend: args.trend.map(|t| match t {
             TrendArg::Daily => crate::check::hir::Trend::Daily,
             TrendArg::Weekly => crate::check::hir::Trend::Weekly,
@@ -150,14 +159,15 @@ pub fn execute(
         by: args.by.clone(),
         top: args.top as usize,
         timings: args.timings,
+        ..RunOptions::of(listing)
     };
     let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(args.partitions.max(1))
+        .worker_threads(args.partitions.max(1) as usize)
         .enable_all()
         .build()
         .map_err(|e| format!("cannot start the runtime: {e}"))?;
     // The data is registered (and its schema inferred) once for all journeys of the run.
-    let (ctx, label) = match super::guard(|| runtime.block_on(run::open(&options))) {
+    let (ctx, data) = match super::guard(|| runtime.block_on(run::open(&options, &config))) {
         Ok(x) => x,
         Err(d) => return fail(d, None),
     };
@@ -167,7 +177,7 @@ pub fn execute(
     let mut lowered = Vec::new();
     for f in &files {
         for j in &f.journeys {
-            let one = run::plan(&ctx, &label, &config, j, &options);
+            let one = run::plan(&ctx, &data, &config, j, &options);
             match super::guard(|| runtime.block_on(one)) {
                 Ok(l) => lowered.push(l),
                 Err(d) => return fail(d, Some(f)),
@@ -178,15 +188,16 @@ pub fn execute(
             });
         }
     }
-    let all = run::run_planned(&ctx, &label, &options, &config, &sources, &lowered);
+    let all = run::run_planned(&ctx, &data, &options, &config, &sources, &lowered);
     let results = match super::guard(|| runtime.block_on(all)) {
         Ok(r) => r,
         Err(d) => return fail(d, None),
     };
     for r in results.iter().filter(|r| r.rows_skipped > 0) {
         eprintln!(
-            "warning: skipped {} rows without a usable time for journey \"{}\" (--on-bad-rows skip)",
-            r.rows_skipped, r.journey
+            "warning: skipped {} for journey \"{}\" (--on-bad-rows skip)",
+            crate::report::skipped_rows_text(&r.skipped_rows),
+            r.journey
         );
     }
     let clock = std::time::Instant::now();
@@ -196,7 +207,7 @@ pub fn execute(
     };
     match &args.output {
         Some(path) => {
-            if let Err(e) = super::files::write_atomic(path, &bytes) {
+            if let Err(e) = crate::io::atomic::write_atomic(path, &bytes) {
                 return fail(
                     crate::diagnostics::Diagnostic::new("J5003", e)
                         .help("write to an existing, writable folder"),

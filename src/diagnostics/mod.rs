@@ -23,6 +23,20 @@ pub struct Label {
     pub primary: bool,
 }
 
+/// Where a diagnostic without labels in a journey points: a file (a data file, or a journey
+/// file that cannot be read as text), and the row (from 1, data rows only: a CSV header is not
+/// a row), line and column where known.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Location {
+    pub path: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub row: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub line: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub column: Option<u64>,
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Diagnostic {
     /// Stable code: J0xxx syntax, J1xxx names and references, J2xxx conditions, J3xxx numbers,
@@ -32,6 +46,10 @@ pub struct Diagnostic {
     pub message: String,
     pub labels: Vec<Label>,
     pub help: Option<String>,
+    /// For a data problem: the data file (and row) it is about. Rendered in place of a position
+    /// in the journey when the diagnostic has no labels.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub location: Option<Location>,
 }
 
 impl Diagnostic {
@@ -49,7 +67,28 @@ impl Diagnostic {
             message: message.into(),
             labels: Vec::new(),
             help: None,
+            location: None,
         }
+    }
+
+    /// Point at a data file (and a row of it, counted from 1 without the header).
+    pub fn in_data(mut self, path: &std::path::Path, row: Option<u64>) -> Self {
+        self.location = Some(Location {
+            path: path.display().to_string(),
+            row,
+            line: None,
+            column: None,
+        });
+        self
+    }
+
+    /// Point at a line (and column) of the file of [`Diagnostic::in_data`], counted from 1.
+    pub fn at_line(mut self, line: u64, column: Option<u64>) -> Self {
+        if let Some(l) = &mut self.location {
+            l.line = Some(line);
+            l.column = column;
+        }
+        self
     }
 
     /// The label that says what is wrong, under the offending text.
@@ -94,4 +133,13 @@ impl Diagnostic {
 /// Sort diagnostics by position, so output follows the file from top to bottom.
 pub fn sort(diags: &mut [Diagnostic]) {
     diags.sort_by_key(|d| (d.primary_span().map(|s| s.start).unwrap_or(0), d.code));
+}
+
+/// An error's text on one line (readers put details on later lines).
+pub fn one_line(s: &str) -> String {
+    s.lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect::<Vec<_>>()
+        .join(": ")
 }

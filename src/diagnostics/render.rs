@@ -60,22 +60,39 @@ pub fn human(d: &Diagnostic, path: &str, source: &str, color: bool) -> String {
     out
 }
 
+/// Where a diagnostic is, as `file:line:col`, `file:line`, `file` or nothing: its primary label
+/// in the journey, else its data location.
+fn position(d: &Diagnostic, path: &str, source: &str) -> Option<String> {
+    if let Some(s) = d.primary_span() {
+        let (line, col) = line_col(source, s.start);
+        return Some(format!("{path}:{line}:{col}"));
+    }
+    let l = d.location.as_ref()?;
+    Some(match (l.line, l.column) {
+        (Some(line), Some(col)) => format!("{}:{line}:{col}", l.path),
+        (Some(line), None) => format!("{}:{line}", l.path),
+        _ => l.path.clone(),
+    })
+}
+
 pub fn plain(d: &Diagnostic, path: &str, source: &str) -> String {
-    let (line, col) = d
-        .primary_span()
-        .map(|s| line_col(source, s.start))
-        .unwrap_or((1, 1));
     let sev = match d.severity {
         Severity::Error => "error",
         Severity::Warning => "warning",
     };
-    let mut out = format!("{path}:{line}:{col}: {sev}[{}]: {}\n", d.code, d.message);
+    let mut out = match position(d, path, source) {
+        Some(at) => format!("{at}: {sev}[{}]: {}\n", d.code, d.message),
+        None => format!("{sev}[{}]: {}\n", d.code, d.message),
+    };
     for l in &d.labels {
         let (line, col) = line_col(source, l.span.start);
         let what = if l.primary { "here" } else { "see" };
         if !l.message.is_empty() {
             out.push_str(&format!("  {what} {path}:{line}:{col}: {}\n", l.message));
         }
+    }
+    if let Some(row) = d.location.as_ref().and_then(|l| l.row) {
+        out.push_str(&format!("  at row {row}\n"));
     }
     if let Some(h) = &d.help {
         out.push_str(&format!("  help: {h}\n"));
@@ -100,25 +117,38 @@ struct JsonDiagnostic<'a> {
     code: &'a str,
     severity: Severity,
     message: &'a str,
-    file: &'a str,
-    line: usize,
-    column: usize,
+    /// The journey file, or for a data problem the data file; null when neither applies.
+    file: Option<&'a str>,
+    line: Option<usize>,
+    column: Option<usize>,
+    /// For a data problem: the data row (from 1, without a CSV header), when known.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    row: Option<u64>,
     labels: Vec<JsonLabel>,
     help: Option<&'a str>,
 }
 
 fn json<'a>(d: &'a Diagnostic, path: &'a str, source: &str) -> JsonDiagnostic<'a> {
-    let (line, column) = d
-        .primary_span()
-        .map(|s| line_col(source, s.start))
-        .unwrap_or((1, 1));
+    let (file, line, column) = match (d.primary_span(), &d.location) {
+        (Some(s), _) => {
+            let (line, column) = line_col(source, s.start);
+            (Some(path), Some(line), Some(column))
+        }
+        (None, Some(l)) => (
+            Some(l.path.as_str()),
+            l.line.map(|l| l as usize),
+            l.column.map(|c| c as usize),
+        ),
+        (None, None) => (None, None, None),
+    };
     JsonDiagnostic {
         code: d.code,
         severity: d.severity,
         message: &d.message,
-        file: path,
+        file,
         line,
         column,
+        row: d.location.as_ref().and_then(|l| l.row),
         labels: d
             .labels
             .iter()
@@ -159,7 +189,28 @@ impl fmt::Display for Report<'_> {
             Severity::Error => "error",
             Severity::Warning => "warning",
         };
-        write!(f, "{sev}[{}]: {}", self.d.code, self.d.message)
+        write!(f, "{sev}[{}]: {}", self.d.code, self.d.message)?;
+        // The message names the file; the line or row is what it cannot say.
+        if self.d.labels.is_empty() {
+            if let Some(l) = self
+                .d
+                .location
+                .as_ref()
+                .filter(|l| l.line.is_some() || l.row.is_some())
+            {
+                write!(f, "\n  at {}", l.path)?;
+                if let Some(line) = l.line {
+                    write!(f, ":{line}")?;
+                }
+                if let Some(col) = l.column {
+                    write!(f, ":{col}")?;
+                }
+                if let Some(row) = l.row {
+                    write!(f, ", row {row}")?;
+                }
+            }
+        }
+        Ok(())
     }
 }
 

@@ -4,6 +4,8 @@
 use super::atoms::Atoms;
 use super::Binding;
 use crate::check::hir::RuleMatch;
+use crate::config::MissingColumns;
+use crate::data::schema;
 use crate::diagnostics::Diagnostic;
 use crate::span::{Span, Spanned};
 use crate::syntax::ast::{CompareOp, CompareValue, Filter, FilterKind, Literal, RuleKind};
@@ -14,37 +16,195 @@ use datafusion::logical_expr::{cast, lit, when, BinaryExpr, Expr, Operator, TryC
 use datafusion::prelude::ident;
 
 impl Binding<'_> {
-    /// A column of the data for a name used in the journey, or a diagnostic at `span`.
+    /// A column of the data for a name used in the journey. A column the data lacks, has in
+    /// some files only, or has with conflicting types is recorded (all of them are reported
+    /// together by [`Binding::finish`]) and stands in as NULL meanwhile.
     pub fn column(&self, name: &str, span: Option<Span>) -> Result<Expr, Diagnostic> {
         let (column, key) = self.config.columns.resolve(name);
-        if self.schema.field_with_name(column).is_ok() {
-            return Ok(ident(column));
+        let mut p = self.problems.borrow_mut();
+        let Some(info) = self.data.columns.get(column) else {
+            let entry = (column.to_string(), key, span);
+            if !p.missing.contains(&entry) {
+                p.missing.push(entry);
+            }
+            return Ok(lit(ScalarValue::Null));
+        };
+        let entry = (column.to_string(), span);
+        if info.conflict.is_some() {
+            if !p.conflicts.contains(&entry) {
+                p.conflicts.push(entry);
+            }
+        } else if !info.absent_in.is_empty() {
+            match self.missing_columns {
+                MissingColumns::Error if !p.partial.contains(&entry) => p.partial.push(entry),
+                MissingColumns::Error => {}
+                MissingColumns::Null => {
+                    if !p.nulls.iter().any(|c| c == column) {
+                        p.nulls.push(column.to_string());
+                    }
+                }
+            }
         }
-        let mut d = Diagnostic::new(
-            "J4001",
-            format!("column `{column}` is not in the data ({})", self.data_label),
-        );
-        if let Some(s) = span {
-            d = d.primary(s, format!("needs column `{column}`"));
+        Ok(ident(column))
+    }
+
+    /// The problems [`Binding::column`] recorded, as one diagnostic (every missing column at
+    /// once: J4001, then conflicting types: J4007, then columns some files lack: J4008); else
+    /// the columns read as NULL where files lack them (`missing_columns = "null"`).
+    pub fn finish(&self) -> Result<Vec<String>, Diagnostic> {
+        let p = self.problems.borrow();
+        if !p.missing.is_empty() {
+            return Err(self.missing_error(&p.missing));
+        }
+        if !p.conflicts.is_empty() {
+            return Err(self.conflict_error(&p.conflicts));
+        }
+        if !p.partial.is_empty() {
+            return Err(self.partial_error(&p.partial));
+        }
+        Ok(p.nulls.clone())
+    }
+
+    fn label(&self) -> String {
+        self.data.describe()
+    }
+
+    fn missing_error(
+        &self,
+        missing: &[(String, Option<&'static str>, Option<Span>)],
+    ) -> Diagnostic {
+        let mut names: Vec<&str> = Vec::new();
+        for (c, _, _) in missing {
+            if !names.contains(&c.as_str()) {
+                names.push(c);
+            }
+        }
+        let message = match names.as_slice() {
+            [one] => format!("column `{one}` is not in the data ({})", self.label()),
+            many => format!(
+                "columns {} are not in the data ({})",
+                many.iter()
+                    .map(|c| format!("`{c}`"))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                self.label()
+            ),
+        };
+        let mut d = Diagnostic::new("J4001", message);
+        let mut first = true;
+        for (c, _, span) in missing {
+            if let Some(s) = span {
+                let text = format!("needs column `{c}`");
+                d = if first {
+                    d.primary(*s, text)
+                } else {
+                    d.secondary(*s, text)
+                };
+                first = false;
+            }
         }
         let available: Vec<&str> = self
+            .data
             .schema
             .fields()
             .iter()
             .map(|f| f.name().as_str())
             .collect();
-        let suggestion =
-            crate::diagnostics::suggest::did_you_mean(column, available.iter().copied())
-                .map(|c| format!("did you mean `{c}`? "))
-                .unwrap_or_default();
-        let help = match key {
-            Some(k) => format!(
-                "{suggestion}map the logical field to the export's column with `{k} = \"…\"` in journey.toml; the data has: {}",
-                available.join(", ")
+        let mut fixes = Vec::new();
+        let mut keys = Vec::new();
+        for name in &names {
+            let key = missing.iter().find(|(c, _, _)| c == name).and_then(|m| m.1);
+            let suggestion =
+                crate::diagnostics::suggest::did_you_mean(name, available.iter().copied());
+            match (suggestion, key) {
+                (Some(s), _) if names.len() == 1 => fixes.push(format!("did you mean `{s}`?")),
+                (Some(s), _) => fixes.push(format!("for `{name}`, did you mean `{s}`?")),
+                _ => {}
+            }
+            if let Some(k) = key {
+                keys.push(format!("`{k} = \"…\"`"));
+            }
+        }
+        let mut help = fixes.join(" ");
+        if !help.is_empty() {
+            help.push(' ');
+        }
+        match keys.as_slice() {
+            [] => {}
+            [one] => help.push_str(&format!(
+                "map the logical field to the export's column with {one} in journey.toml; "
+            )),
+            many => help.push_str(&format!(
+                "map the logical fields to the export's columns with {} in journey.toml; ",
+                many.join(", ")
+            )),
+        }
+        help.push_str(&format!("the data has: {}", available.join(", ")));
+        d.help(help)
+    }
+
+    fn files_named(&self, files: &[usize]) -> String {
+        let paths: Vec<String> = files
+            .iter()
+            .take(5)
+            .map(|&i| self.data.files()[i].path.display().to_string())
+            .collect();
+        match files.len() {
+            n if n > 5 => format!("{} and {} more", paths.join(", "), n - 5),
+            _ => paths.join(", "),
+        }
+    }
+
+    fn conflict_error(&self, conflicts: &[(String, Option<Span>)]) -> Diagnostic {
+        let (column, span) = &conflicts[0];
+        let info = &self.data.columns[column];
+        let [(a, ta), (b, tb)] = info.conflict.clone().expect("a conflict");
+        let path = |i: usize| self.data.files()[i].path.display().to_string();
+        let mut d = Diagnostic::new(
+            "J4007",
+            format!(
+                "column `{column}` has types that do not meet: {} in {} and {} in {}",
+                schema::type_name(&ta),
+                path(a),
+                schema::type_name(&tb),
+                path(b)
             ),
-            None => format!("{suggestion}the data has: {}", available.join(", ")),
+        );
+        if let Some(s) = span {
+            d = d.primary(*s, format!("reads column `{column}`"));
+        }
+        let others: Vec<String> = conflicts[1..]
+            .iter()
+            .map(|(c, _)| format!("`{c}`"))
+            .filter(|c| *c != format!("`{column}`"))
+            .collect();
+        let also = if others.is_empty() {
+            String::new()
+        } else {
+            format!(" (so do {})", others.join(", "))
         };
-        Err(d.help(help))
+        d.help(format!(
+            "declare the column's type in journey.toml (`[types]` then `{column} = \"{}\"`), or export the files alike{also}",
+            schema::declared_word(&tb)
+        ))
+    }
+
+    fn partial_error(&self, partial: &[(String, Option<Span>)]) -> Diagnostic {
+        let (column, span) = &partial[0];
+        let info = &self.data.columns[column];
+        let mut d = Diagnostic::new(
+            "J4008",
+            format!(
+                "column `{column}` is missing from {} of {} data files: {}",
+                info.absent_in.len(),
+                self.data.files().len(),
+                self.files_named(&info.absent_in)
+            ),
+        );
+        if let Some(s) = span {
+            d = d.primary(*s, format!("needs column `{column}`"));
+        }
+        d.help("export every file with the column, leave those files out of --data, or read the column as NULL there: `missing_columns = \"null\"` under `[data]` in journey.toml, or --missing-columns null")
     }
 
     /// A column as text (for `by` and `same` values, compared and shown as strings).
@@ -91,7 +251,8 @@ impl Binding<'_> {
     /// The data type of a mapped column (which must exist).
     pub fn column_type(&self, name: &str) -> Option<DataType> {
         let (column, _) = self.config.columns.resolve(name);
-        self.schema
+        self.data
+            .schema
             .field_with_name(column)
             .ok()
             .map(|f| f.data_type().clone())
@@ -171,7 +332,22 @@ impl Binding<'_> {
                 Ok(es.into_iter().reduce(Expr::or).unwrap_or(lit(false)))
             }
             FilterKind::Compare(c) => {
-                let col = self.column(&c.column.node, Some(c.column.span))?;
+                let mut col = self.column(&c.column.node, Some(c.column.span))?;
+                let numeric = |l: &Literal| matches!(l, Literal::Integer(_) | Literal::Float(_));
+                let compares_numbers = match &c.value {
+                    CompareValue::One(l) => numeric(&l.node),
+                    CompareValue::List(l) => l.node.iter().any(|v| numeric(&v.node)),
+                    _ => false,
+                };
+                let text = matches!(
+                    self.column_type(&c.column.node),
+                    Some(DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View)
+                );
+                if compares_numbers && text {
+                    // A number column exported as text (CSV `Amount`): compare numbers, not
+                    // texts ("100" < "99"); a value that is no number is an error, not false.
+                    col = cast(col, DataType::Float64);
+                }
                 let one = || match &c.value {
                     CompareValue::One(l) => literal(&l.node),
                     _ => lit(ScalarValue::Null),
@@ -204,7 +380,10 @@ impl Binding<'_> {
     /// The time column as microseconds since the epoch (Int64).
     pub fn time_micros(&self) -> Result<Expr, Diagnostic> {
         let col = self.column("time", None)?;
-        let ty = self.column_type("time").unwrap_or(DataType::Null);
+        let Some(ty) = self.column_type("time") else {
+            // Missing: recorded by `column`, reported by `finish`.
+            return Ok(lit(ScalarValue::Int64(None)));
+        };
         // Every form goes through plain integers, so the SQL shown by `journey explain` (where
         // TIMESTAMP means nanoseconds) computes exactly what the plan computes.
         let nanos = DataType::Timestamp(TimeUnit::Nanosecond, None);
@@ -230,7 +409,13 @@ impl Binding<'_> {
                 }
             }
             DataType::Date32 | DataType::Date64 => from_nanos(col),
-            DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View => from_nanos(col),
+            DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View => {
+                match &self.config.time.format {
+                    // A declared format: parsed by journey (data::time), never guessed.
+                    Some(f) => crate::data::time::parse(col, f, lenient),
+                    None => from_nanos(col),
+                }
+            }
             DataType::Int64 | DataType::Int32 | DataType::UInt32 | DataType::UInt64 => {
                 // Epoch numbers: seconds, milliseconds or microseconds, told apart by size
                 // (1e11 seconds is the year 5138; 1e14 milliseconds the year 5138 too).
@@ -245,22 +430,11 @@ impl Binding<'_> {
                         Diagnostic::new("J5001", format!("cannot plan the time column: {e}"))
                     })?
             }
-            DataType::Null => {
-                let (column, _) = self.config.columns.resolve("time");
-                return Err(Diagnostic::new(
-                    "J4003",
-                    format!(
-                        "column `{column}` has no values ({}): the data looks empty",
-                        self.data_label
-                    ),
-                )
-                .help("point --data at an export with activities"));
-            }
             other => {
                 let (column, _) = self.config.columns.resolve("time");
                 return Err(Diagnostic::new(
                     "J4002",
-                    format!("column `{column}` ({}) has type {other}, not a time", self.data_label),
+                    format!("column `{column}` ({}) has type {other}, not a time", self.label()),
                 )
                 .help("the time column must be a timestamp, a date, an ISO-8601 string or epoch seconds/milliseconds; map another column with `columns.time` in journey.toml"));
             }
@@ -269,12 +443,13 @@ impl Binding<'_> {
 
     /// The activity id used to break ties, or 0 where the data has none (or it is not a
     /// number: string ids do not take part in tie-breaking).
+    ///
+    /// The id is optional: a file without the column is not an error, its rows just have no
+    /// id to break ties with (docs/semantics.md).
     pub fn tiebreak(&self) -> Expr {
+        let (column, _) = self.config.columns.resolve("activity_id");
         match self.column_type("activity_id") {
-            Some(t) if t.is_integer() => cast(
-                self.column("activity_id", None).unwrap_or(lit(0i64)),
-                DataType::Int64,
-            ),
+            Some(t) if t.is_integer() => cast(ident(column), DataType::Int64),
             _ => lit(0i64),
         }
     }
@@ -310,5 +485,74 @@ fn literal(l: &Literal) -> Expr {
             Some(t.micros),
             Some("UTC".into()),
         )),
+    }
+}
+
+/// What a rule tests, in the data's terms: the activity type codes it accepts, the journey.toml
+/// key mapping them (for built-in rules), the columns it compares with a value, and whether a
+/// `where` filter narrows it. For the warnings about rules that match nothing.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RuleParts {
+    /// Empty for `any activity`.
+    pub codes: Vec<String>,
+    pub mapping: Option<&'static str>,
+    /// (column, value) pairs the rule needs equal.
+    pub args: Vec<(String, String)>,
+    pub filtered: bool,
+}
+
+pub fn rule_parts(r: &RuleMatch, config: &crate::config::Config) -> RuleParts {
+    let t = &config.activity_types;
+    let column = |name: &str| config.columns.resolve(name).0.to_string();
+    let (codes, mapping, args): (Vec<&str>, Option<&'static str>, Vec<(String, String)>) = match &r
+        .kind
+    {
+        RuleKind::VisitedPage { page, channel } | RuleKind::LandedOnPage { page, channel } => {
+            let (codes, key): (Vec<&str>, _) = if matches!(r.kind, RuleKind::VisitedPage { .. }) {
+                (
+                    vec![&t.page_visit, &t.landing_page],
+                    "activity_types.page_visit",
+                )
+            } else {
+                (vec![&t.landing_page], "activity_types.landing_page")
+            };
+            let mut args = vec![(column("url"), page.node.clone())];
+            if let Some(c) = channel {
+                args.push((column("channel"), c.node.clone()));
+            }
+            (codes, Some(key), args)
+        }
+        RuleKind::SubmittedForm { form } => (
+            vec![&t.form_submission],
+            Some("activity_types.form_submission"),
+            vec![(column("form"), form.node.clone())],
+        ),
+        RuleKind::ClickedEmailLink { email } | RuleKind::OpenedEmail { email } => {
+            let (code, key) = if matches!(r.kind, RuleKind::ClickedEmailLink { .. }) {
+                (&t.email_click, "activity_types.email_click")
+            } else {
+                (&t.email_open, "activity_types.email_open")
+            };
+            let args = email
+                .iter()
+                .map(|e| (column("email"), e.node.clone()))
+                .collect();
+            (vec![code], Some(key), args)
+        }
+        RuleKind::CustomActivity { kind } | RuleKind::Activity { kind } => {
+            (vec![kind.node.as_str()], None, Vec::new())
+        }
+        RuleKind::Registered => (
+            vec![&t.registration],
+            Some("activity_types.registration"),
+            Vec::new(),
+        ),
+        RuleKind::AnyActivity => (Vec::new(), None, Vec::new()),
+    };
+    RuleParts {
+        codes: codes.into_iter().map(str::to_string).collect(),
+        mapping,
+        args,
+        filtered: r.filter.is_some(),
     }
 }

@@ -24,40 +24,100 @@
 pub mod atoms;
 pub mod explain;
 mod exprs;
+pub use exprs::{rule_parts, RuleParts};
 pub mod pass;
 
 use crate::check::hir;
-use crate::config::Config;
+use crate::config::{Config, MissingColumns};
+use crate::data::DataSet;
 use crate::diagnostics::Diagnostic;
 use crate::run::chain::{Order, Program};
 use crate::run::udaf::FunnelUdaf;
-use datafusion::arrow::datatypes::Schema;
+use crate::span::Span;
 use datafusion::functions_aggregate::expr_fn::{count_distinct, sum};
 use datafusion::logical_expr::utils::disjunction;
 use datafusion::logical_expr::{lit, when, Expr, LogicalPlan, LogicalPlanBuilder};
 use datafusion::prelude::col;
+use std::cell::RefCell;
 
-/// What a journey needs of the data: the mapping and the table's schema.
+/// What a journey needs of the data: the mapping, and the data's table and files.
 pub struct Binding<'a> {
     pub config: &'a Config,
-    pub schema: &'a Schema,
-    /// Where the data came from, for messages ("journeys/data/sample.parquet").
-    pub data_label: &'a str,
+    pub data: &'a DataSet,
     /// Read unreadable times as missing (`--on-bad-rows skip`) instead of failing.
     pub lenient_time: bool,
     /// A breakdown column from the command line (`--by`), instead of the journey's `by`.
     pub by: Option<&'a str>,
+    /// A column some files lack: an error, or NULL there.
+    pub missing_columns: MissingColumns,
+    /// What [`Binding::column`] found wrong, reported together by [`Binding::finish`].
+    problems: RefCell<Problems>,
+}
+
+impl<'a> Binding<'a> {
+    pub fn new(
+        config: &'a Config,
+        data: &'a DataSet,
+        lenient_time: bool,
+        by: Option<&'a str>,
+        missing_columns: MissingColumns,
+    ) -> Self {
+        Binding {
+            config,
+            data,
+            lenient_time,
+            by,
+            missing_columns,
+            problems: RefCell::default(),
+        }
+    }
+}
+
+/// Columns a journey reads that the data cannot give as asked.
+#[derive(Default)]
+struct Problems {
+    /// In no file: (column, its journey.toml key, where the journey reads it).
+    missing: Vec<(String, Option<&'static str>, Option<Span>)>,
+    /// With types that do not meet across files.
+    conflicts: Vec<(String, Option<Span>)>,
+    /// In some files only.
+    partial: Vec<(String, Option<Span>)>,
+    /// In some files only, read as NULL elsewhere (`missing_columns = "null"`).
+    nulls: Vec<String>,
 }
 
 pub struct Lowered {
     pub program: Program,
+    /// The journey's distinct rules, by bit of the row mask (`lower::atoms`).
+    pub rules: Vec<hir::RuleMatch>,
+    /// Columns some files lack, read as NULL there (`missing_columns = "null"`): the run
+    /// warns with their files and rows.
+    pub null_columns: Vec<String>,
     /// Contact, reach (list of stage reach times) per contact with a stage-matching activity.
     pub funnel: LogicalPlan,
-    /// One row: contacts in scope, rows in scope, rows without a usable time.
+    /// One row: contacts in scope, rows in scope, rows without a contact, rows with a contact
+    /// and without a usable time.
     pub scope: LogicalPlan,
     pub udaf: FunnelUdaf,
     /// The expressions the plans are built from, to build plans shared with other journeys.
     pub pieces: Pieces,
+}
+
+impl Lowered {
+    /// Rows in scope (a contact, a usable time, in the period).
+    pub fn in_scope(&self) -> Expr {
+        self.pieces.in_scope.clone()
+    }
+
+    /// The contact, as the journey reads it.
+    pub fn contact(&self) -> Expr {
+        self.pieces.contact.clone()
+    }
+
+    /// The time in microseconds, as the journey reads it (NULL where unusable).
+    pub fn time(&self) -> Expr {
+        self.pieces.time.clone()
+    }
 }
 
 /// A journey's expressions over the activity table, before they are put in a plan.
@@ -130,21 +190,31 @@ pub fn lower(
         (None, Some(b)) => Some(binding.text(&b.node, Some(b.span))?),
         (None, None) => None,
     };
+    let mask = binding.mask(&atoms)?;
+    let same = binding.same_key(&j.same)?;
+    let tiebreak = binding.tiebreak();
+    let null_columns = binding.finish()?;
     let udaf = FunnelUdaf::new(program.clone(), by.is_some());
-    let has_time = time.clone().is_not_null();
+    // A row counts only with a contact and a usable time (docs/semantics.md); the others are
+    // counted as skipped.
+    let usable = contact
+        .clone()
+        .is_not_null()
+        .and(time.clone().is_not_null());
+    let period = match period {
+        Some(p) => Some(usable.clone().and(p)),
+        None => Some(usable.clone()),
+    };
     let pieces = Pieces {
         contact,
-        tiebreak: binding.tiebreak(),
+        tiebreak,
         period_filter: period.clone(),
         rules: (program.order != Order::Strict).then_some(rules),
-        mask: binding.mask(&atoms)?,
-        same: binding.same_key(&j.same)?,
+        mask,
+        same,
         by,
         udaf: udaf.clone(),
-        in_scope: match period {
-            Some(p) => has_time.and(p),
-            None => has_time,
-        },
+        in_scope: period.unwrap_or(usable),
         period: j.period.map(|p| (p.from, p.to)),
         time,
     };
@@ -155,6 +225,8 @@ pub fn lower(
     })?;
     Ok(Lowered {
         program,
+        rules: atoms.rules,
+        null_columns,
         funnel,
         scope,
         udaf,
@@ -191,8 +263,8 @@ fn plans(
         .aggregate(vec![col(CONTACT)], vec![p.udaf.call(args).alias(FUNNEL)])?
         .build()?;
 
-    // The contacts and rows in scope, and the rows without a usable time (missing, or
-    // unreadable with --on-bad-rows skip), which no chain can place.
+    // The contacts and rows in scope, and the rows that cannot count: without a contact, or
+    // (with one) without a usable time (missing, or unreadable with --on-bad-rows skip).
     let one_if = |c: Expr| when(c, lit(1i64)).otherwise(lit(0i64));
     let contact_in = when(p.in_scope.clone(), p.contact.clone()).end()?;
     let scope = LogicalPlanBuilder::from(scan)
@@ -201,7 +273,14 @@ fn plans(
             vec![
                 count_distinct(contact_in).alias("contacts"),
                 sum(one_if(p.in_scope.clone())?).alias("rows"),
-                sum(one_if(p.time.clone().is_null())?).alias("bad_rows"),
+                sum(one_if(p.contact.clone().is_null())?).alias("no_contact"),
+                sum(one_if(
+                    p.contact
+                        .clone()
+                        .is_not_null()
+                        .and(p.time.clone().is_null()),
+                )?)
+                .alias("no_time"),
             ],
         )?
         .build()?;

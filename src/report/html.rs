@@ -67,6 +67,7 @@ fn journey(out: &mut String, id: usize, r: &JourneyResult) {
         facts.push(format!("period {} to {}", esc(&p.from), esc(&p.to)));
     }
     let _ = writeln!(out, "<p class=\"facts\">{}</p>", facts.join(" · "));
+    warnings(out, r);
     funnel(out, r);
     stage_table(out, &r.stages);
     time_to_convert(out, &r.stages);
@@ -111,11 +112,43 @@ fn journey(out: &mut String, id: usize, r: &JourneyResult) {
         esc(&r.source_sha256),
         thousands(r.rows_in_scope),
         if r.rows_skipped > 0 {
-            format!(" ({} skipped without a usable time)", thousands(r.rows_skipped))
+            format!(" ({} skipped)", crate::report::skipped_rows_text(&r.skipped_rows))
         } else {
             String::new()
         }
     );
+    if !r.data_skipped.is_empty() {
+        let items: String = r
+            .data_skipped
+            .iter()
+            .map(|s| format!("<li><code>{}</code>: {}</li>", esc(&s.path), esc(&s.reason)))
+            .collect();
+        let _ = writeln!(out, "<h2>Not read</h2>\n<ul class=\"skipped\">{items}</ul>");
+    }
+}
+
+/// The run's warnings, above the funnel: a zero that is a mistake must be seen first.
+fn warnings(out: &mut String, r: &JourneyResult) {
+    if r.warnings.is_empty() {
+        return;
+    }
+    out.push_str("<ul class=\"warnings\" role=\"note\">\n");
+    for w in &r.warnings {
+        let place = w.line.map(|l| format!(" (line {l})")).unwrap_or_default();
+        let help = w
+            .help
+            .as_ref()
+            .map(|h| format!("<br><span class=\"help\">{}</span>", esc(h)))
+            .unwrap_or_default();
+        let _ = writeln!(
+            out,
+            "<li data-code=\"{}\"><strong>warning[{}]</strong>{place}: {}{help}</li>",
+            esc(&w.code),
+            esc(&w.code),
+            esc(&w.message)
+        );
+    }
+    out.push_str("</ul>\n");
 }
 
 /// The funnel: a bar per stage (width ∝ contacts), the KPI target as a mark on the same scale,

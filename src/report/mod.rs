@@ -194,3 +194,18 @@ pub(crate) fn parquet_bytes(batch: &RecordBatch) -> Result<Vec<u8>, Diagnostic> 
     w.close().map_err(|e| err(e.to_string()))?;
     Ok(buf)
 }
+
+/// "3 rows without a usable time", "2 rows without a contact id", or "5 rows (2 without a
+/// contact id, 3 without a usable time)".
+pub fn skipped_rows_text(s: &crate::run::results::SkippedRows) -> String {
+    match (s.no_contact, s.no_time) {
+        (0, t) => format!("{} rows without a usable time", thousands(t)),
+        (c, 0) => format!("{} rows without a contact id", thousands(c)),
+        (c, t) => format!(
+            "{} rows ({} without a contact id, {} without a usable time)",
+            thousands(c + t),
+            thousands(c),
+            thousands(t)
+        ),
+    }
+}

@@ -130,6 +130,17 @@ pub fn table(r: &JourneyResult, width: u16) -> String {
     if r.rows_skipped > 0 {
         facts.push(format!("{} rows skipped", thousands(r.rows_skipped)));
     }
+    if !r.data_skipped.is_empty() {
+        facts.push(format!(
+            "{} {} not read",
+            r.data_skipped.len(),
+            if r.data_skipped.len() == 1 {
+                "path"
+            } else {
+                "paths"
+            }
+        ));
+    }
     if let Some(p) = &r.period {
         facts.push(format!("period {} .. {}", p.from, p.to));
     }
@@ -159,10 +170,38 @@ pub fn table(r: &JourneyResult, width: u16) -> String {
             .map(|b| breakdown_table(b, width))
             .unwrap_or_default();
     format!(
-        "{}\n{}\n\n{table}\n{segments}{trend}\nConv.: share of the previous stage (stage 1: of contacts in scope).\nMedian: time from the previous stage.\n",
+        "{}\n{}\n\n{table}\n{segments}{trend}\nConv.: share of the previous stage (stage 1: of contacts in scope).\nMedian: time from the previous stage.\n{}",
         r.journey,
-        facts.join(" · ")
+        facts.join(" · "),
+        warnings(r, width)
     )
+}
+
+/// The run's warnings, each with its code, place and help, wrapped to the width.
+fn warnings(r: &JourneyResult, width: u16) -> String {
+    if r.warnings.is_empty() {
+        return String::new();
+    }
+    let width = (width as usize).max(40);
+    let mut out = String::from("\nWarnings:\n");
+    for w in &r.warnings {
+        let place = match w.line {
+            Some(l) => format!(" (line {l})"),
+            None => String::new(),
+        };
+        let head = format!("warning[{}]{place}: {}", w.code, w.message);
+        let first = textwrap::Options::new(width).subsequent_indent("  ");
+        out.push_str(&textwrap::fill(&head, first));
+        out.push('\n');
+        if let Some(h) = &w.help {
+            let help = textwrap::Options::new(width)
+                .initial_indent("  help: ")
+                .subsequent_indent("        ");
+            out.push_str(&textwrap::fill(h, help));
+            out.push('\n');
+        }
+    }
+    out
 }
 
 /// A table of counts: a first text column, then right-aligned numbers; lines trimmed.

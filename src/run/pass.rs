@@ -8,7 +8,7 @@
 //! Then the kept rows of all partitions are sorted by contact and each contact's run goes
 //! through the same chain search as the `journey_funnel` aggregate, in parallel over contacts.
 
-use super::results::ContactReach;
+use super::results::{ContactReach, SkippedRows};
 use crate::lower::pass::{self, PassPlan};
 use datafusion::arrow::array::{Array, ArrayRef, AsArray, BooleanArray, RecordBatch};
 use datafusion::arrow::compute::{self, filter, filter_record_batch};
@@ -27,8 +27,8 @@ use std::time::{Duration, Instant};
 pub struct PassOutput {
     /// Per scope: distinct contacts, rows.
     pub scopes: Vec<(u64, u64)>,
-    /// Rows without a usable time.
-    pub bad_rows: u64,
+    /// Rows that cannot count.
+    pub skipped: SkippedRows,
     pub rows_scanned: u64,
     pub rows_matched: u64,
     /// Wall time of the scan (with the filter and the scope counts) and the sort by contact.
@@ -228,7 +228,7 @@ impl Contacts {
 struct Partition {
     contacts: Vec<Contacts>,
     rows: Vec<u64>,
-    bad_rows: u64,
+    skipped: SkippedRows,
     scanned: u64,
     /// Kept rows: contact, time, tiebreak, then each distinct journey expression.
     kept: Vec<Vec<ArrayRef>>,
@@ -243,7 +243,7 @@ impl Partition {
                 .map(|_| Contacts::new(layout.integer_contacts))
                 .collect(),
             rows: vec![0; layout.scopes.len()],
-            bad_rows: 0,
+            skipped: SkippedRows::default(),
             scanned: 0,
             kept: Vec::new(),
         }
@@ -256,8 +256,19 @@ impl Partition {
         exprs: &[Arc<dyn PhysicalExpr>],
     ) -> Result<()> {
         self.scanned += batch.num_rows() as u64;
-        self.bad_rows += batch.column(layout.time).null_count() as u64;
         let contact = normalize(batch.column(layout.contact), layout.integer_contacts)?;
+        let time = batch.column(layout.time);
+        self.skipped.no_contact += contact.null_count() as u64;
+        self.skipped.no_time += match (contact.logical_nulls(), time.logical_nulls()) {
+            (_, None) => 0,
+            (None, Some(t)) => t.null_count() as u64,
+            // Rows with a contact and no time (a row without either counts as no contact).
+            (Some(c), Some(t)) => c
+                .iter()
+                .zip(t.iter())
+                .filter(|&(has_contact, has_time)| has_contact && !has_time)
+                .count() as u64,
+        };
         for (k, &c) in layout.scopes.iter().enumerate() {
             let in_scope = batch.column(c).as_boolean();
             self.rows[k] += in_scope.true_count() as u64;
@@ -362,6 +373,35 @@ impl Kept {
     }
 }
 
+impl Kept {
+    /// Journey `i`'s kept rows matching each of its `rules` rules (bit `b` of its mask): a
+    /// rule no row in scope matches is worth a warning.
+    pub fn rule_counts(&self, _p: &PassPlan, i: usize, rules: usize) -> Result<Vec<u64>> {
+        let mut counts = vec![0u64; rules];
+        if self.columns.is_empty() {
+            return Ok(counts);
+        }
+        let s = &self.slots[i];
+        let mask = datafusion::arrow::compute::cast(&self.columns[s.mask], &DataType::Int64)?;
+        let mask = mask.as_primitive::<Int64Type>();
+        let keep = s.keep.map(|k| self.columns[k].as_boolean());
+        for r in 0..mask.len() {
+            if !mask.is_valid(r) || keep.is_some_and(|k| !k.is_valid(r) || !k.value(r)) {
+                continue;
+            }
+            let mut m = mask.value(r) as u64;
+            while m != 0 {
+                let b = m.trailing_zeros() as usize;
+                if b < rules {
+                    counts[b] += 1;
+                }
+                m &= m - 1;
+            }
+        }
+        Ok(counts)
+    }
+}
+
 /// Run the pass's scan: the counts, and the kept rows sorted for [`Kept::reaches`] (with
 /// `threads` threads).
 pub async fn execute(
@@ -433,7 +473,9 @@ pub async fn execute(
     }
 
     let mut out = PassOutput {
-        bad_rows: parts.iter().map(|p| p.bad_rows).sum(),
+        skipped: parts
+            .iter()
+            .fold(SkippedRows::default(), |a, p| a.add(p.skipped)),
         rows_scanned: parts.iter().map(|p| p.scanned).sum(),
         ..Default::default()
     };

@@ -20,8 +20,15 @@ pub struct JourneyResult {
     pub order: String,
     pub contacts_in_scope: u64,
     pub rows_in_scope: u64,
-    /// Rows left out for having no usable time (only with `--on-bad-rows skip`).
+    /// Rows left out because they cannot count (only with `--on-bad-rows skip`): the sum of
+    /// `skipped_rows`.
     pub rows_skipped: u64,
+    /// The skipped rows by reason (absent when none were skipped).
+    #[serde(default, skip_serializing_if = "SkippedRows::is_empty")]
+    pub skipped_rows: SkippedRows,
+    /// Files and folders under `--data` that were not read, and why (absent when none).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub data_skipped: Vec<SkippedPath>,
     pub stages: Vec<StageResult>,
     /// Per segment label, the contacts whose furthest labelled stage carries it.
     pub segments: Vec<SegmentCount>,
@@ -29,12 +36,84 @@ pub struct JourneyResult {
     pub trend: Option<TrendOut>,
     /// The funnel per value of a column on the stage-1 activity, when a breakdown is asked for.
     pub breakdown: Option<BreakdownOut>,
+    /// What the run found worth a warning: stages, rules and exclusions that matched no
+    /// activity, columns read as NULL (absent when none).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<RunWarning>,
     /// The journey's source text (for the HTML report); not part of the data results.
     #[serde(skip)]
     pub source: String,
     /// Where the time went (`--timings`); not part of the results.
     #[serde(skip)]
     pub timings: Option<super::timings::Timings>,
+}
+
+/// Rows that cannot count, by reason (docs/semantics.md, "Rows that cannot count").
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, Default)]
+pub struct SkippedRows {
+    /// No contact id.
+    pub no_contact: u64,
+    /// A contact id, but no usable time.
+    pub no_time: u64,
+}
+
+impl SkippedRows {
+    pub fn total(&self) -> u64 {
+        self.no_contact + self.no_time
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.total() == 0
+    }
+
+    pub fn add(self, o: SkippedRows) -> SkippedRows {
+        SkippedRows {
+            no_contact: self.no_contact + o.no_contact,
+            no_time: self.no_time + o.no_time,
+        }
+    }
+}
+
+/// A path under `--data` that was not read.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct SkippedPath {
+    pub path: String,
+    pub reason: String,
+}
+
+/// A warning about a run, in the results (and printed with them).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct RunWarning {
+    pub code: String,
+    pub message: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub help: Option<String>,
+    /// The stage it is about (1-based), if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stage: Option<usize>,
+    /// Where in the journey file (1-based), if it points there.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub line: Option<usize>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub column: Option<usize>,
+}
+
+impl RunWarning {
+    /// A warning diagnostic about journey `text`, for the results.
+    pub fn of(d: &crate::diagnostics::Diagnostic, text: &str, stage: Option<usize>) -> RunWarning {
+        let at = d
+            .primary_span()
+            .filter(|_| !text.is_empty())
+            .map(|s| crate::span::line_col(text, s.start));
+        RunWarning {
+            code: d.code.to_string(),
+            message: d.message.clone(),
+            help: d.help.clone(),
+            stage,
+            line: at.map(|a| a.0),
+            column: at.map(|a| a.1),
+        }
+    }
 }
 
 /// What the engine found for one contact.

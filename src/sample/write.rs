@@ -44,5 +44,5 @@ pub fn write(path: &Path, batch: &RecordBatch) -> Result<(), Diagnostic> {
         )
         .help("end the file name in .parquet, .csv, .json or .arrow"));
     }
-    crate::cli::files::write_atomic(path, &buf).map_err(|e| Diagnostic::new("J5003", e))
+    crate::io::atomic::write_atomic(path, &buf).map_err(|e| Diagnostic::new("J5003", e))
 }

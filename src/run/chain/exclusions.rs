@@ -450,15 +450,16 @@ impl Search<'_> {
                     bound[e] = None; // met: checked when this link was chosen
                 }
             }
-            let fits = |j: usize, s: &State| {
-                s.start == start
-                    && self.ex.iter().zip(&bound).zip(&s.deadlines).all(|((x, b), &d)| {
-                        match b {
-                            Some(b) if x.spans(j) => d >= *b,
-                            _ => true,
-                        }
-                    })
-            };
+            let fits =
+                |j: usize, s: &State| {
+                    s.start == start
+                        && self.ex.iter().zip(&bound).zip(&s.deadlines).all(
+                            |((x, b), &d)| match b {
+                                Some(b) if x.spans(j) => d >= *b,
+                                _ => true,
+                            },
+                        )
+                };
             let (lo, hi) = self
                 .range(k, p)
                 .expect("a link of a found chain has predecessors");

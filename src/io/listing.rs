@@ -1,0 +1,335 @@
+//! Which files a `--data` argument names: a file, a folder (searched recursively) or a glob.
+//!
+//! Every file found is either read exactly once, listed as skipped with its reason, or the
+//! listing fails with a coded error naming it — nothing is left out silently:
+//! - names starting with `.` or `_` (`.DS_Store`, Spark's `_SUCCESS`, `_temporary/`) are skipped,
+//!   as every data-lake tool skips them, and listed;
+//! - symbolic links are followed; a folder reached twice (a link back to an ancestor, or two
+//!   links to one folder) is read once, and so is a file;
+//! - a file journey cannot read as data (an unknown extension), a folder or file it may not
+//!   read, a broken link: an error naming the path;
+//! - files of several formats: an error naming one of each.
+
+use super::format::{self, Compression, Format, Kind};
+use crate::diagnostics::Diagnostic;
+use std::collections::{HashMap, HashSet};
+use std::path::{Path, PathBuf};
+
+/// A data file to read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DataFile {
+    pub path: PathBuf,
+    pub format: Format,
+    pub compression: Compression,
+    pub size: u64,
+}
+
+/// A file or folder under `--data` that is not read, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Skipped {
+    pub path: PathBuf,
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Listing {
+    /// Sorted by path.
+    pub files: Vec<DataFile>,
+    pub skipped: Vec<Skipped>,
+}
+
+impl Listing {
+    /// "journeys/data/sample.parquet" or "3 files in exports/", for messages.
+    pub fn describe(&self) -> String {
+        describe(
+            &self
+                .files
+                .iter()
+                .map(|f| f.path.clone())
+                .collect::<Vec<_>>(),
+        )
+    }
+}
+
+/// "journeys/data/sample.parquet" or "3 files in exports/".
+pub fn describe(files: &[PathBuf]) -> String {
+    match files {
+        [one] => one.display().to_string(),
+        many => {
+            let dir = common_dir(many);
+            format!("{} files in {}", many.len(), dir)
+        }
+    }
+}
+
+fn common_dir(files: &[PathBuf]) -> String {
+    let Some(first) = files.first() else {
+        return String::new();
+    };
+    let mut dir = first.parent().map(Path::to_path_buf).unwrap_or_default();
+    while !files.iter().all(|f| f.starts_with(&dir)) && dir.pop() {}
+    let text = dir.display().to_string();
+    if text.is_empty() {
+        "./".into()
+    } else if text.ends_with('/') {
+        text
+    } else {
+        format!("{text}/")
+    }
+}
+
+fn is_glob(spec: &str) -> bool {
+    spec.contains(['*', '?', '['])
+}
+
+impl Listing {
+    /// Exactly these files (as a program names them), with the same checks as [`list`].
+    pub fn of_files(paths: &[PathBuf]) -> Result<Listing, Diagnostic> {
+        let mut walk = Walk::default();
+        for p in paths {
+            let meta = std::fs::metadata(p).map_err(|e| unreadable(p, &e.to_string()))?;
+            walk.file(p, meta.len())?;
+        }
+        finish("the given files", walk.listing)
+    }
+}
+
+/// The files `spec` names.
+pub fn list(spec: &str) -> Result<Listing, Diagnostic> {
+    let mut walk = Walk::default();
+    let path = Path::new(spec);
+    if is_glob(spec) {
+        let pattern = glob::Pattern::new(spec).map_err(|e| {
+            Diagnostic::new("J4003", format!("`{spec}` is not a valid glob: {e}"))
+                .help("use * for any characters of a name, ** for any folders, ? for one character")
+        })?;
+        let base = glob_base(spec);
+        if !base.is_dir() {
+            return Err(no_data(spec, &walk.listing));
+        }
+        walk.dir(&base, Some(&pattern))?;
+    } else {
+        match std::fs::metadata(path) {
+            Ok(m) if m.is_dir() => walk.dir(path, None)?,
+            Ok(m) if m.is_file() => walk.file(path, m.len())?,
+            Ok(_) => return Err(unreadable(path, "it is not a regular file or folder")),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                if std::fs::symlink_metadata(path).is_ok() {
+                    return Err(broken_link(path));
+                }
+                return Err(Diagnostic::new("J4003", format!("no data at `{spec}`")).help(
+                    "give --data a Parquet, CSV, NDJSON or Arrow file, a folder of them, or a glob such as 'exports/*.parquet'",
+                ));
+            }
+            Err(e) => return Err(unreadable(path, &e.to_string())),
+        }
+    }
+    finish(spec, walk.listing)
+}
+
+fn finish(spec: &str, mut listing: Listing) -> Result<Listing, Diagnostic> {
+    if listing.files.is_empty() {
+        return Err(no_data(spec, &listing));
+    }
+    listing.files.sort_by(|a, b| a.path.cmp(&b.path));
+    listing.skipped.sort_by(|a, b| a.path.cmp(&b.path));
+    let first = &listing.files[0];
+    if let Some(other) = listing.files.iter().find(|f| f.format != first.format) {
+        return Err(Diagnostic::new(
+            "J4004",
+            format!(
+                "mixed data formats: {} is {} and {} is {}",
+                first.path.display(),
+                first.format,
+                other.path.display(),
+                other.format
+            ),
+        )
+        .help("put files of one format in the folder, or select them with a glob such as 'exports/*.parquet'"));
+    }
+    Ok(listing)
+}
+
+/// The folder a glob is searched from: its components before the first with a wildcard.
+fn glob_base(spec: &str) -> PathBuf {
+    let mut base = PathBuf::new();
+    for c in Path::new(spec).components() {
+        if is_glob(&c.as_os_str().to_string_lossy()) {
+            break;
+        }
+        base.push(c);
+    }
+    if base.as_os_str().is_empty() {
+        PathBuf::from(".")
+    } else {
+        base
+    }
+}
+
+fn no_data(spec: &str, listing: &Listing) -> Diagnostic {
+    let mut d = Diagnostic::new("J4003", format!("no data files at `{spec}`"));
+    d = match listing.skipped.as_slice() {
+        [] => d.help(format!("data files end in {}", format::KNOWN)),
+        skipped => d.help(format!(
+            "skipped: {}; data files end in {}",
+            skipped
+                .iter()
+                .map(|s| format!("{} ({})", s.path.display(), s.reason))
+                .collect::<Vec<_>>()
+                .join(", "),
+            format::KNOWN
+        )),
+    };
+    d
+}
+
+fn unreadable(path: &Path, why: &str) -> Diagnostic {
+    Diagnostic::new("J4006", format!("cannot read {}: {why}", path.display()))
+        .in_data(path, None)
+        .help("make it readable by the user running journey, or leave it out of --data (select the files with a glob)")
+}
+
+fn broken_link(path: &Path) -> Diagnostic {
+    let target = std::fs::read_link(path)
+        .map(|t| t.display().to_string())
+        .unwrap_or_default();
+    Diagnostic::new(
+        "J4006",
+        format!(
+            "{} is a symbolic link to {target}, which does not exist",
+            path.display()
+        ),
+    )
+    .in_data(path, None)
+    .help("fix or remove the link")
+}
+
+#[derive(Default)]
+struct Walk {
+    listing: Listing,
+    /// Folders read, by their real path, and the path they were first reached by.
+    dirs: HashMap<PathBuf, PathBuf>,
+    /// Files read, by their real path.
+    files: HashMap<PathBuf, PathBuf>,
+    /// Real paths of the folders being walked (ancestors of the current one).
+    ancestors: HashSet<PathBuf>,
+}
+
+impl Walk {
+    fn dir(&mut self, dir: &Path, pattern: Option<&glob::Pattern>) -> Result<(), Diagnostic> {
+        let real = std::fs::canonicalize(dir).map_err(|e| unreadable(dir, &e.to_string()))?;
+        if self.ancestors.contains(&real) {
+            self.skip(
+                dir,
+                "a symbolic link back to a folder that contains it (a loop)",
+            );
+            return Ok(());
+        }
+        if let Some(first) = self.dirs.get(&real) {
+            let reason = format!("the same folder as {}", first.display());
+            self.skip(dir, &reason);
+            return Ok(());
+        }
+        self.dirs.insert(real.clone(), dir.to_path_buf());
+        let mut entries: Vec<(String, PathBuf)> = std::fs::read_dir(dir)
+            .map_err(|e| unreadable(dir, &e.to_string()))?
+            .map(|e| {
+                e.map(|e| (e.file_name().to_string_lossy().into_owned(), e.path()))
+                    .map_err(|e| unreadable(dir, &e.to_string()))
+            })
+            .collect::<Result<_, _>>()?;
+        entries.sort();
+        self.ancestors.insert(real.clone());
+        for (name, path) in entries {
+            if name.starts_with('.') || name.starts_with('_') {
+                // Under a glob, only what the glob would otherwise have named is listed.
+                if pattern.is_none_or(|p| matches_hidden(p, &path)) {
+                    self.skip(&path, "hidden: its name starts with . or _");
+                }
+                continue;
+            }
+            let meta = match std::fs::metadata(&path) {
+                Ok(m) => m,
+                Err(_) if std::fs::symlink_metadata(&path).is_ok_and(|m| m.is_symlink()) => {
+                    return Err(broken_link(&path))
+                }
+                Err(e) => return Err(unreadable(&path, &e.to_string())),
+            };
+            let matched = pattern.is_none_or(|p| matches(p, &path));
+            if meta.is_dir() {
+                // A folder the glob names is read whole.
+                self.dir(&path, if matched { None } else { pattern })?;
+            } else if !matched {
+                continue;
+            } else if meta.is_file() {
+                self.file(&path, meta.len())?;
+            } else {
+                return Err(unreadable(&path, "it is not a regular file"));
+            }
+        }
+        self.ancestors.remove(&real);
+        Ok(())
+    }
+
+    fn file(&mut self, path: &Path, size: u64) -> Result<(), Diagnostic> {
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let (format, compression) = match format::kind(&name) {
+            Kind::Data(f, c) => (f, c),
+            Kind::Unknown(why) => {
+                return Err(Diagnostic::new(
+                    "J4004",
+                    format!("cannot read {} as data: {why}", path.display()),
+                )
+                .in_data(path, None)
+                .help(format!(
+                    "data files end in {}; move other files out of the export, or select the data files with a glob such as 'exports/*.csv'",
+                    format::KNOWN
+                )))
+            }
+        };
+        let real = std::fs::canonicalize(path).map_err(|e| unreadable(path, &e.to_string()))?;
+        if let Some(first) = self.files.get(&real) {
+            let reason = format!("the same file as {}", first.display());
+            self.skip(path, &reason);
+            return Ok(());
+        }
+        // Open it now, so a file journey may not read fails here, named, before any work.
+        std::fs::File::open(path).map_err(|e| unreadable(path, &e.to_string()))?;
+        self.files.insert(real, path.to_path_buf());
+        self.listing.files.push(DataFile {
+            path: path.to_path_buf(),
+            format,
+            compression,
+            size,
+        });
+        Ok(())
+    }
+
+    fn skip(&mut self, path: &Path, reason: &str) {
+        self.listing.skipped.push(Skipped {
+            path: path.to_path_buf(),
+            reason: reason.to_string(),
+        });
+    }
+}
+
+fn matches(pattern: &glob::Pattern, path: &Path) -> bool {
+    let options = glob::MatchOptions {
+        case_sensitive: true,
+        require_literal_separator: true,
+        require_literal_leading_dot: true,
+    };
+    pattern.matches_path_with(path, options)
+}
+
+fn matches_hidden(pattern: &glob::Pattern, path: &Path) -> bool {
+    let options = glob::MatchOptions {
+        case_sensitive: true,
+        require_literal_separator: true,
+        require_literal_leading_dot: false,
+    };
+    pattern.matches_path_with(path, options)
+}
