@@ -10,6 +10,10 @@
 //!
 //! Diagnostics from every stage share one type with a stable code ([`diagnostics`]).
 
+// A `Diagnostic` is large (labels, help, a location) and travels only on the way out of a
+// failing stage, so boxing it buys nothing.
+#![allow(clippy::result_large_err)]
+
 pub mod check;
 pub mod cli;
 pub mod config;

@@ -8,6 +8,12 @@ use crate::syntax::ast::{
     CompareOp, CompareValue, Condition, ConditionKind, Filter, FilterKind, Literal,
 };
 
+/// The compiled size a `matches` pattern may have (docs/language.md): enough for patterns
+/// such as `\w+\s+\w+` (100 KiB) and `^/blog/\d{4}/\d{2}/[\w-]+$` (80 KiB), not for
+/// `a{100}{100}` (320 KiB, 0.45 s per 20 KB URL). The regex engine is linear in the text, but
+/// also in the pattern's states, per activity.
+pub const REGEX_SIZE_LIMIT: usize = 256 << 10;
+
 /// The most an `at least N times` may count: far more than any real history, and it keeps the
 /// engine's per-contact counters small.
 pub const MAX_TIMES: i64 = 1_000_000;
@@ -267,15 +273,23 @@ fn filter(f: &Filter, ds: &mut Vec<Diagnostic>) {
                             .help("compare true/false with `=` or `!=`"),
                         );
                     } else if let (CompareOp::Matches, Literal::String(re)) = (op, &lit.node) {
-                        if let Err(e) = regex::Regex::new(re) {
-                            let reason = e.to_string();
-                            let last = reason.lines().last().unwrap_or("invalid").trim();
-                            let last = last.strip_prefix("error: ").unwrap_or(last).to_string();
-                            ds.push(
-                                Diagnostic::new("J2002", "invalid regular expression")
-                                    .primary(lit.span, last)
-                                    .help("`matches` takes a regular expression in Rust regex syntax; escape a literal `.`, `(` or `[` with `\\\\`"),
-                            );
+                        match regex::RegexBuilder::new(re).size_limit(REGEX_SIZE_LIMIT).build() {
+                            Ok(_) => {}
+                            Err(regex::Error::CompiledTooBig(_)) => ds.push(
+                                Diagnostic::new("J2002", "regular expression too large")
+                                    .primary(lit.span, format!("compiles to more than {} KiB", REGEX_SIZE_LIMIT >> 10))
+                                    .help("a pattern this large can take seconds per activity (every repetition is a state to track); repeat less (`a{100}{100}` is 10,000 states), or use ASCII classes such as [a-z0-9_] instead of \\w and \\d, which stand for every Unicode letter and digit"),
+                            ),
+                            Err(e) => {
+                                let reason = e.to_string();
+                                let last = reason.lines().last().unwrap_or("invalid").trim();
+                                let last = last.strip_prefix("error: ").unwrap_or(last).to_string();
+                                ds.push(
+                                    Diagnostic::new("J2002", "invalid regular expression")
+                                        .primary(lit.span, last)
+                                        .help("`matches` takes a regular expression in Rust regex syntax; escape a literal `.`, `(` or `[` with `\\\\`"),
+                                );
+                            }
                         }
                     }
                 }

@@ -37,7 +37,7 @@ pub fn run(args: Args) -> Result<ExitCode, String> {
     let (mut errors, mut warnings, mut journeys) = (0, 0, 0);
     let emit = |text: String| {
         if args.error_format == ErrorFormat::Json {
-            print!("{text}");
+            super::out::stdout(&text);
         } else {
             eprint!("{text}");
         }
@@ -50,7 +50,7 @@ pub fn run(args: Args) -> Result<ExitCode, String> {
             Err(d) => {
                 let text = render(std::slice::from_ref(&d), "", "", args.error_format, color);
                 if args.error_format == ErrorFormat::Json {
-                    print!("{text}");
+                    super::out::stdout(&text);
                 } else {
                     eprint!("{text}");
                 }

@@ -67,11 +67,10 @@ pub fn run(args: Args) -> Result<ExitCode, String> {
 /// Print a comparison and turn it into the exit code.
 pub fn show(c: &Comparison, format: CompareFormat) -> Result<ExitCode, String> {
     match format {
-        CompareFormat::Text => print!("{}", compare::text(c, 80)),
-        CompareFormat::Json => println!(
-            "{}",
-            serde_json::to_string_pretty(c).map_err(|e| e.to_string())?
-        ),
+        CompareFormat::Text => super::out::stdout(compare::text(c, 80)),
+        CompareFormat::Json => {
+            super::out::stdout(serde_json::to_string_pretty(c).map_err(|e| e.to_string())? + "\n")
+        }
     }
     Ok(if c.flagged > 0 {
         ExitCode::FAILURE

@@ -110,8 +110,7 @@ pub fn run(args: Args) -> Result<ExitCode, String> {
             eprintln!("wrote {} contacts to {}", list.len(), path.display());
         }
         None => {
-            use std::io::Write;
-            let _ = std::io::stdout().write_all(&bytes);
+            super::out::stdout(&bytes);
         }
     }
     Ok(ExitCode::SUCCESS)

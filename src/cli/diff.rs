@@ -61,7 +61,7 @@ pub fn run(args: Args) -> Result<ExitCode, String> {
     }
     let diff = crate::diff::diff(&sides[0], &sides[1]);
     match args.format {
-        DiffFormat::Text => print!("{}", crate::diff::text(&diff, &args.old, &args.new)),
+        DiffFormat::Text => super::out::stdout(crate::diff::text(&diff, &args.old, &args.new)),
         DiffFormat::Json => {
             #[derive(serde::Serialize)]
             struct Out<'a> {
@@ -75,9 +75,8 @@ pub fn run(args: Args) -> Result<ExitCode, String> {
                 new: &args.new,
                 diff: &diff,
             };
-            println!(
-                "{}",
-                serde_json::to_string_pretty(&json).map_err(|e| e.to_string())?
+            super::out::stdout(
+                serde_json::to_string_pretty(&json).map_err(|e| e.to_string())? + "\n",
             );
         }
     }

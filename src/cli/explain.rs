@@ -67,6 +67,6 @@ pub fn run(args: Args) -> Result<ExitCode, String> {
             Err(d) => return fail(d, true),
         }
     }
-    print!("{out}");
+    super::out::stdout(&out);
     Ok(ExitCode::SUCCESS)
 }

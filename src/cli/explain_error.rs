@@ -17,13 +17,13 @@ pub struct Args {
 pub fn run(args: Args) -> Result<ExitCode, String> {
     let Some(code) = args.code else {
         for c in CODES {
-            println!("{}  {}", c.code, c.title);
+            super::out::stdout(format!("{}  {}", c.code, c.title) + "\n");
         }
         return Ok(ExitCode::SUCCESS);
     };
     match lookup(&code) {
         Some(info) => {
-            print!("{}", info.doc);
+            super::out::stdout(info.doc);
             Ok(ExitCode::SUCCESS)
         }
         None => {

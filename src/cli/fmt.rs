@@ -23,21 +23,33 @@ pub fn run(args: Args) -> Result<ExitCode, String> {
     let color = super::stderr_color();
     let mut failed = false;
     if args.paths.len() == 1 && args.paths[0].as_os_str() == "-" {
-        let mut source = String::new();
+        let mut bytes = Vec::new();
         std::io::stdin()
-            .read_to_string(&mut source)
+            .read_to_end(&mut bytes)
             .map_err(|e| format!("cannot read standard input: {e}"))?;
+        let source =
+            crate::io::text::decode(std::path::Path::new("<stdin>"), bytes).map_err(|d| {
+                render(
+                    std::slice::from_ref(&d),
+                    "",
+                    "",
+                    crate::diagnostics::render::ErrorFormat::Plain,
+                    false,
+                )
+                .trim_end()
+                .to_string()
+            })?;
         return match crate::fmt::format_source(&source) {
             Ok(out) if args.check => {
                 if out != source {
-                    print!("{}", diff("<stdin>", &source, &out));
+                    super::out::stdout(diff("<stdin>", &source, &out));
                     Ok(ExitCode::FAILURE)
                 } else {
                     Ok(ExitCode::SUCCESS)
                 }
             }
             Ok(out) => {
-                print!("{out}");
+                super::out::stdout(&out);
                 Ok(ExitCode::SUCCESS)
             }
             Err(diags) => {
@@ -65,7 +77,7 @@ pub fn run(args: Args) -> Result<ExitCode, String> {
             Ok(out) => {
                 changed += 1;
                 if args.check {
-                    print!("{}", diff(&name, &source, &out));
+                    super::out::stdout(diff(&name, &source, &out));
                     failed = true;
                 } else {
                     crate::io::atomic::write_atomic(path, out.as_bytes())?;

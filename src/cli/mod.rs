@@ -10,6 +10,7 @@ mod explain_error;
 pub mod files;
 mod fmt;
 mod journeys;
+mod out;
 mod report;
 mod run;
 mod sample;

@@ -200,6 +200,26 @@ pub fn execute(
             r.journey
         );
     }
+    // The table shows the run's warnings itself; every other output gets them on stderr,
+    // where a terminal or a CI log shows them.
+    if format != Format::Table || args.output.is_some() || quiet {
+        let paths: Vec<&std::path::Path> = files
+            .iter()
+            .flat_map(|f| f.journeys.iter().map(|_| f.path.as_path()))
+            .collect();
+        for (r, path) in results.iter().zip(paths) {
+            for w in &r.warnings {
+                let at = match (w.line, w.column) {
+                    (Some(l), Some(c)) => format!("{}:{l}:{c}: ", path.display()),
+                    _ => String::new(),
+                };
+                eprintln!("{at}warning[{}]: {}", w.code, w.message);
+                if let Some(h) = &w.help {
+                    eprintln!("  help: {h}");
+                }
+            }
+        }
+    }
     let clock = std::time::Instant::now();
     let bytes = match report::render(&results, format, 80) {
         Ok(b) => b,
@@ -217,8 +237,7 @@ pub fn execute(
         }
         None if quiet => {}
         None => {
-            use std::io::Write;
-            let _ = std::io::stdout().write_all(&bytes);
+            super::out::stdout(&bytes);
         }
     }
     let report_time = clock.elapsed();

@@ -475,7 +475,7 @@ pub async fn execute(
     let mut out = PassOutput {
         skipped: parts
             .iter()
-            .fold(SkippedRows::default(), |a, p| a.add(p.skipped)),
+            .fold(SkippedRows::default(), |a, p| a.plus(p.skipped)),
         rows_scanned: parts.iter().map(|p| p.scanned).sum(),
         ..Default::default()
     };

@@ -66,7 +66,7 @@ impl SkippedRows {
         self.total() == 0
     }
 
-    pub fn add(self, o: SkippedRows) -> SkippedRows {
+    pub fn plus(self, o: SkippedRows) -> SkippedRows {
         SkippedRows {
             no_contact: self.no_contact + o.no_contact,
             no_time: self.no_time + o.no_time,

@@ -248,9 +248,9 @@ impl Search<'_> {
             offsets: vec![0],
             states: Vec::new(),
         };
-        for p in 0..n {
+        for (p, row) in rows.iter().enumerate() {
             if self.ctx.comp[0][p] != NONE {
-                let t = rows[p].time;
+                let t = row.time;
                 first.states.push(State {
                     start: p as i64,
                     deadlines: self
