@@ -15,6 +15,7 @@ mod diff;
 mod docs;
 mod examples;
 mod explain_and_sample;
+mod exports;
 mod features;
 mod funnel;
 mod fuzz;

@@ -105,3 +105,15 @@ pub(crate) fn guard_any<T, E: From<crate::diagnostics::Diagnostic>>(
             .into())
     })
 }
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_panic_is_an_internal_error_not_a_backtrace() {
+        let r: Result<(), _> = super::guard(|| panic!("reader fell over"));
+        let d = r.unwrap_err();
+        assert_eq!(d.code, "J5005");
+        assert!(d.message.contains("reader fell over"), "{}", d.message);
+        assert!(d.help.unwrap().contains("please report"));
+    }
+}

@@ -82,6 +82,11 @@ impl DataSet {
         )
     }
 
+    /// The columns of file `i` as it is read (a CSV file's in its own order).
+    pub fn reader_columns(&self, i: usize) -> Vec<String> {
+        register::reader_columns(&self.groups, i)
+    }
+
     /// "journeys/data/sample.parquet" or "3 files in exports/", for messages.
     pub fn describe(&self) -> String {
         self.listing.describe()

@@ -277,3 +277,12 @@ fn count_error(listing: &Listing, e: datafusion::error::DataFusionError) -> Diag
     )
     .help("check that the files are complete and of the format their names say")
 }
+
+/// The columns file `i` is read with.
+pub(super) fn reader_columns(groups: &[Group], i: usize) -> Vec<String> {
+    groups
+        .iter()
+        .find(|g| g.files.contains(&i))
+        .map(|g| g.schema.fields().iter().map(|f| f.name().clone()).collect())
+        .unwrap_or_default()
+}

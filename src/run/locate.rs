@@ -7,6 +7,7 @@ use super::{execution_error, pass, plan, session, RunOptions, Source};
 use crate::config::Config;
 use crate::data::{DataSet, TABLE};
 use crate::diagnostics::Diagnostic;
+use crate::io::format::Format;
 use datafusion::arrow::array::{Array, AsArray};
 use datafusion::logical_expr::Expr;
 use datafusion::prelude::SessionContext;
@@ -68,17 +69,61 @@ pub(super) async fn failure(
         };
         let mut one =
             execution_error(e, &f.path.display().to_string(), config).in_data(&f.path, None);
-        if let Some(line) = reader_line(&one.message) {
+        if let Some(p) = csv_parse_error(&one.message) {
+            // The CSV reader numbers data rows (its "line 1" is the row after the header).
+            let column = data
+                .reader_columns(i)
+                .get(p.column)
+                .cloned()
+                .unwrap_or_else(|| format!("#{}", p.column + 1));
+            one = Diagnostic::new(
+                "J4002",
+                format!(
+                    "value `{}` of column `{column}` in {} is not of the column's type, {}",
+                    p.value,
+                    f.path.display(),
+                    p.ty
+                ),
+            )
+            .in_data(&f.path, Some(p.row))
+            .at_line(p.row + 1, None)
+            .help(format!(
+                "journey took the type from the file's first rows; declare it in journey.toml (`[types]` then `{column} = \"text\"`, or the type it has), or fix the value"
+            ));
+        } else if let Some(line) = reader_line(&one.message) {
             one = one.at_line(line, None);
         } else if one.code == "J5002" {
             // A time that does not read: find its row with the lenient reading.
             if let Some(row) = first_bad_row(data, i, Bad::NoTime, options, config, sources).await {
-                one.location.as_mut().expect("set above").row = Some(row);
+                one = at_row(one, f, row);
             }
         }
         return one;
     }
     d
+}
+
+/// A CSV value that does not parse as its column's type, from the reader's message
+/// ("Error while parsing value 'C-1200' as type 'Int64' for column 1 at line 1200").
+struct CsvParse {
+    value: String,
+    ty: String,
+    column: usize,
+    row: u64,
+}
+
+fn csv_parse_error(message: &str) -> Option<CsvParse> {
+    let rest = &message[message.find("Error while parsing value '")? + 27..];
+    let (value, rest) = rest.split_once("' as type '")?;
+    let (ty, rest) = rest.split_once("' for column ")?;
+    let (column, rest) = rest.split_once(" at line ")?;
+    let row: String = rest.chars().take_while(|c| c.is_ascii_digit()).collect();
+    Some(CsvParse {
+        value: value.to_string(),
+        ty: ty.to_string(),
+        column: column.trim().parse().ok()?,
+        row: row.parse().ok()?,
+    })
 }
 
 /// The line a CSV reader's message names ("… at line 17 …").
@@ -102,11 +147,21 @@ pub(super) async fn bad_row(
 ) -> Diagnostic {
     for i in 0..data.files().len() {
         if let Some(row) = first_bad_row(data, i, what, options, config, sources).await {
-            let path = data.files()[i].path.clone();
-            return d.in_data(&path, Some(row));
+            return at_row(d, &data.files()[i], row);
         }
     }
     d
+}
+
+/// `d` pinned to row `row` of file `f`, and its line where rows are lines: one per row in CSV
+/// (after its header) and NDJSON, as journey reads them.
+fn at_row(d: Diagnostic, f: &crate::io::listing::DataFile, row: u64) -> Diagnostic {
+    let d = d.in_data(&f.path, Some(row));
+    match f.format {
+        Format::Csv => d.at_line(row + 1, None),
+        Format::Json => d.at_line(row, None),
+        _ => d,
+    }
 }
 
 /// The first row (from 1) of file `i` that cannot count for `what`.

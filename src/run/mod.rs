@@ -616,6 +616,16 @@ pub fn execution_error(e: DataFusionError, label: &str, config: &Config) -> Diag
             one_line(&text)
         ));
     }
+    // Arrow's cast errors are text only; this one is a value of a column the journey compares
+    // with a number (`where Amount >= 99` on a column exported as text).
+    if let Some(at) = text.find("Cannot cast string '") {
+        let value: String = text[at + 20..].chars().take_while(|&c| c != '\'').collect();
+        return Diagnostic::new(
+            "J4002",
+            format!("a value the journey compares as a number is not a number ({label}): `{value}`"),
+        )
+        .help("fix the value in the export, declare the column's type in journey.toml ([types]), or compare it as text (`= \"…\"`)");
+    }
     Diagnostic::new(
         "J5001",
         format!("cannot read the data ({label}): {}", one_line(&text)),

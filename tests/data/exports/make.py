@@ -110,7 +110,7 @@ def main():
     parts = [sep, oct_, nov]
     base6 = COLUMNS[:6]
     open(os.path.join(d, "a.2025-09.CSV"), "wb").write(csv_text(parts[0], base6))
-    open(os.path.join(d, "b.2025-10.csv.gz"), "wb").write(gzip.compress(csv_text(parts[1][:200], base6)))
+    open(os.path.join(d, "b.2025-10.csv.gz"), "wb").write(gzip.compress(csv_text(parts[1][:200], base6), mtime=0))
     open(os.path.join(d, "c.2025-10.csv.bz2"), "wb").write(bz2.compress(csv_text(parts[1][200:], base6)))
     open(os.path.join(d, "d.2025-11.csv.xz"), "wb").write(lzma.compress(csv_text(parts[2][:300], base6)))
     zst = subprocess.run(["zstd", "-q", "-c"], input=csv_text(parts[2][300:], base6), capture_output=True, check=True).stdout
@@ -122,7 +122,7 @@ def main():
         return "".join(json.dumps({c: r[c] for c in base6}) + "\n" for r in part).encode()
 
     open(os.path.join(d, "a.ndjson"), "wb").write(ndjson(parts[0]))
-    open(os.path.join(d, "b.ndjson.gz"), "wb").write(gzip.compress(ndjson(parts[1])))
+    open(os.path.join(d, "b.ndjson.gz"), "wb").write(gzip.compress(ndjson(parts[1]), mtime=0))
     open(os.path.join(d, "c.jsonl.zst"), "wb").write(
         subprocess.run(["zstd", "-q", "-c"], input=ndjson(parts[2]), capture_output=True, check=True).stdout)
     write_csv(os.path.join(HERE, "six-columns.csv"), sep + oct_ + nov, base6)
@@ -171,6 +171,13 @@ def main():
     write_csv(os.path.join(d, "null-contact.csv"), bad, base6)
     dotted = [dict(r, activity_created=pd.Timestamp(r["activity_created"]).strftime("%d.%m.%Y %H:%M:%S")) for r in sep[:50]]
     write_csv(os.path.join(d, "german-times.csv"), dotted, base6)
+    write_csv(os.path.join(d, "iso-times.csv"), sep[:50], base6)
+    with open(os.path.join(d, "german.toml"), "w") as f:
+        f.write('[time]\nformat = "%d.%m.%Y %H:%M:%S"\n')
+    # A contact id that is text only after the rows a CSV reader takes its types from.
+    late = [dict(r) for r in (sep + oct_ + nov)[:1300]]
+    late[1199]["contact_id"] = "C-1200"
+    write_csv(os.path.join(d, "late-text-id.csv"), late, base6)
     open(os.path.join(d, "empty.csv"), "w").close()
     write_csv(os.path.join(d, "header-only.csv"), [], base6)
 
