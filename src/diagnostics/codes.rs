@@ -44,7 +44,7 @@ codes! {
     "J1009" => "empty name",
     "J1010" => "option in the wrong place",
     "J2001" => "condition without a positive rule",
-    "J2002" => "invalid regular expression",
+    "J2002" => "invalid or too large regular expression",
     "J2003" => "`not` where it cannot apply",
     "J2004" => "comparison value of the wrong kind",
     "J2005" => "`at least` must count single activities",
