@@ -528,3 +528,26 @@ fn any_number_of_exclusions_counts() {
         vec![Some(1), Some(3), Some(4)]
     );
 }
+
+#[test]
+fn any_order_takes_the_earliest_links_sequential_the_latest() {
+    // docs/semantics.md, "The counted chain": A at 1, B at 2, B at 3, C at 4.
+    let rows = [(1, A), (2, B), (3, B), (4, C)];
+    let any = Program {
+        order: Order::Any,
+        ..stages(&[Cond::Match(A), Cond::Match(B), Cond::Match(C)])
+    };
+    assert_eq!(reach(&any, &rows), vec![Some(1), Some(2), Some(4)]);
+    let sequential = stages(&[Cond::Match(A), Cond::Match(B), Cond::Match(C)]);
+    assert_eq!(reach(&sequential, &rows), vec![Some(1), Some(3), Some(4)]);
+}
+
+#[test]
+fn the_counted_chain_starts_latest_in_the_activity_order_not_only_in_time() {
+    // Two stage-1 activities at one time, ids 1 and 2: the chain starts at id 2 (its label).
+    let program = stages(&[Cond::Match(A), Cond::Match(B)]);
+    let mut rows = at(&[(10, A), (10, A), (20, B)]);
+    rows[0].label = 7;
+    rows[1].label = 8;
+    assert_eq!(evaluate(&program, &mut rows).label, Some(8));
+}
