@@ -291,7 +291,9 @@ fn is_root() -> bool {
 #[test]
 fn what_cannot_be_read_is_an_error_naming_it() {
     // A broken link.
-    let dir = scratch("unreadable");
+    let root = scratch("unreadable");
+    let dir = root.join("data");
+    std::fs::create_dir(&dir).unwrap();
     std::fs::copy(
         support::root().join(exports("loop/data.csv")),
         dir.join("a.csv"),
@@ -315,26 +317,31 @@ fn what_cannot_be_read_is_an_error_naming_it() {
     use std::os::unix::fs::PermissionsExt;
     std::fs::set_permissions(&sub, std::fs::Permissions::from_mode(0o000)).unwrap();
     std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o755)).unwrap();
+    std::fs::set_permissions(&root, std::fs::Permissions::from_mode(0o755)).unwrap();
     let journey = support::root().join(ANY_AMOUNT);
     let out = if is_root() {
-        // The journey file and the binary must be reachable by that user too.
-        let copy = dir.join("loan.journey");
+        // The journey file and the binary must be reachable by that user too, wherever the
+        // checkout is: both are copied beside the data folder.
+        let copy = root.join("loan.journey");
         std::fs::copy(&journey, &copy).unwrap();
         std::fs::set_permissions(&copy, std::fs::Permissions::from_mode(0o644)).unwrap();
+        let bin = root.join("journey");
+        std::fs::copy(env!("CARGO_BIN_EXE_journey"), &bin).unwrap();
+        std::fs::set_permissions(&bin, std::fs::Permissions::from_mode(0o755)).unwrap();
         Command::new("setpriv")
             .args(["--reuid=65534", "--regid=65534", "--clear-groups", "--"])
-            .arg(env!("CARGO_BIN_EXE_journey"))
+            .arg(&bin)
             .args(["run"])
             .arg(&copy)
-            .args(["--data", d])
-            .current_dir(&dir)
+            .args(["--data", d, "--error-format", "plain"])
+            .current_dir(&root)
             .output()
             .unwrap()
     } else {
         journey_bin()
             .arg("run")
             .arg(&journey)
-            .args(["--data", d])
+            .args(["--data", d, "--error-format", "plain"])
             .output()
             .unwrap()
     };
