@@ -4,7 +4,7 @@
 //!
 //! cargo run --release --example one_contact -- [N ...]
 
-use journey::run::chain::{evaluate, Cond, ExclusionProgram, Order, Program, Row, StageProgram};
+use journey::engine::chain::{evaluate, Cond, ExclusionProgram, Order, Program, Row, StageProgram};
 use std::time::Instant;
 
 fn program(order: Order) -> Program {

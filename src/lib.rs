@@ -20,6 +20,7 @@ pub mod config;
 pub mod data;
 pub mod diagnostics;
 pub mod diff;
+pub mod engine;
 pub mod fmt;
 pub mod io;
 pub mod lower;

@@ -5,7 +5,7 @@
 //! stages, `ties forbidden` and `same`.
 
 use crate::support::reference;
-use journey::run::chain::{
+use journey::engine::chain::{
     evaluate, evaluate_with, Cond, ExclusionProgram, Order, Outcome, Program, Row, Scratch,
     StageProgram, NO_GROUP,
 };

@@ -449,7 +449,7 @@ fn all_journeys() -> Vec<journey::check::hir::Journey> {
 
 /// Contacts with a reach, sorted (contacts without one count in no number).
 fn reached(
-    mut r: Vec<journey::run::results::ContactReach>,
+    mut r: Vec<journey::engine::reach::ContactReach>,
 ) -> Vec<(Vec<Option<i64>>, Option<String>)> {
     r.retain(|c| !c.reach.is_empty());
     let mut v: Vec<_> = r.into_iter().map(|c| (c.reach, c.by)).collect();

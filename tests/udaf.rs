@@ -6,8 +6,8 @@ use datafusion::arrow::array::{Array, ArrayRef, AsArray, Int64Array, StringArray
 use datafusion::arrow::datatypes::Int64Type;
 use datafusion::common::ScalarValue;
 use datafusion::logical_expr::EmitTo;
-use journey::run::chain::{evaluate, Cond, Order, Program, Row, StageProgram};
-use journey::run::udaf::FunnelUdaf;
+use journey::engine::chain::{evaluate, Cond, Order, Program, Row, StageProgram};
+use journey::engine::udaf::FunnelUdaf;
 use proptest::prelude::*;
 use std::sync::Arc;
 

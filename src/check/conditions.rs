@@ -4,19 +4,10 @@
 
 use super::hir::{Predicate, RuleMatch, StageCondition};
 use crate::diagnostics::Diagnostic;
+use crate::engine::limits::{MAX_TIMES, REGEX_SIZE_LIMIT};
 use crate::syntax::ast::{
     CompareOp, CompareValue, Condition, ConditionKind, Filter, FilterKind, Literal,
 };
-
-/// The compiled size a `matches` pattern may have (docs/language.md): enough for patterns
-/// such as `\w+\s+\w+` (100 KiB) and `^/blog/\d{4}/\d{2}/[\w-]+$` (80 KiB), not for
-/// `a{100}{100}` (320 KiB, 0.45 s per 20 KB URL). The regex engine is linear in the text, but
-/// also in the pattern's states, per activity.
-pub const REGEX_SIZE_LIMIT: usize = 256 << 10;
-
-/// The most an `at least N times` may count: far more than any real history, and it keeps the
-/// engine's per-contact counters small.
-pub const MAX_TIMES: i64 = 1_000_000;
 
 /// A stage's `when` condition, or `None` after reporting why it is invalid.
 pub fn stage_condition(c: &Condition, ds: &mut Vec<Diagnostic>) -> Option<StageCondition> {

@@ -13,10 +13,7 @@ use crate::span::Spanned;
 use crate::syntax::ast;
 use std::collections::HashMap;
 
-/// The most stages a journey may have: the engine keeps a contact's stage set in a bitmask.
-pub const MAX_STAGES: usize = 32;
-/// `order any` looks at every subset of the stages after the first.
-pub const MAX_ANY_STAGES: usize = crate::run::chain::MAX_ANY_STAGES;
+use crate::engine::limits::{MAX_ANY_STAGES, MAX_STAGES};
 
 pub struct Checked {
     /// The journeys that checked without error.

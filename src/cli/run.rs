@@ -86,8 +86,7 @@ enum BadRows {
     Skip,
 }
 
-/// More threads than this only cost memory: DataFusion gives every partition its own buffers.
-const MAX_PARTITIONS: i64 = 256;
+use crate::engine::limits::MAX_PARTITIONS;
 
 fn default_partitions() -> u16 {
     std::thread::available_parallelism()

@@ -1,13 +1,12 @@
 //! Atoms: the distinct rules of a journey, numbered in stage order. Every activity row gets a
 //! mask with bit `i` set when it matches atom `i`, so the engine never re-evaluates a rule; stage
-//! conditions compile to conditions over those masks ([`chain::Cond`]).
+//! conditions compile to conditions over those masks ([`Cond`]).
 
 use crate::check::hir::{self, Predicate, RuleMatch, StageCondition};
 use crate::diagnostics::Diagnostic;
-use crate::run::chain::{Cond, ExclusionProgram, Order, Program, StageProgram};
+use crate::engine::program::{Cond, ExclusionProgram, Order, Program, StageProgram};
 
-/// A row mask has 64 bits.
-pub const MAX_ATOMS: usize = 64;
+use crate::engine::limits::MAX_RULES as MAX_ATOMS;
 
 pub struct Atoms {
     /// One rule per bit, in the order of their first use.

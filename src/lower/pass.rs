@@ -40,7 +40,7 @@ pub struct JourneyExprs {
     pub keep: Option<Expr>,
     pub same: Option<Expr>,
     pub by: Option<Expr>,
-    pub udaf: crate::run::udaf::FunnelUdaf,
+    pub udaf: crate::engine::udaf::FunnelUdaf,
 }
 
 pub struct PassPlan {

@@ -3,7 +3,7 @@
 
 use super::{csv_field, Format};
 use crate::diagnostics::Diagnostic;
-use crate::run::results::ContactReach;
+use crate::engine::reach::ContactReach;
 use crate::run::rfc3339;
 use datafusion::arrow::array::{
     ArrayRef, RecordBatch, StringArray, TimestampMicrosecondArray, UInt32Array,

@@ -4,18 +4,17 @@
 //! pass over the data for all of them ([`pass`]), and turns each contact's reach times into the
 //! stage metrics.
 
-pub mod chain;
 mod locate;
 pub mod pass;
 pub mod results;
 pub mod timings;
-pub mod udaf;
 mod unmatched;
 
 use crate::check::hir;
 use crate::config::{Config, MissingColumns};
 use crate::data::{DataSet, TABLE};
 use crate::diagnostics::Diagnostic;
+use crate::engine::reach::ContactReach;
 use crate::io::listing::{Listing, Skipped};
 use crate::lower::{self, Binding, Lowered};
 use datafusion::arrow::array::{Array, AsArray, RecordBatch};
@@ -23,7 +22,7 @@ use datafusion::arrow::datatypes::Int64Type;
 use datafusion::error::DataFusionError;
 use datafusion::logical_expr::LogicalPlan;
 use datafusion::prelude::{SessionConfig, SessionContext};
-use results::{ContactReach, JourneyResult, PeriodOut, RunWarning, SkippedPath, SkippedRows};
+use results::{JourneyResult, PeriodOut, RunWarning, SkippedPath, SkippedRows};
 use std::path::PathBuf;
 
 /// How to run: the data and the engine's parallelism.
@@ -411,8 +410,10 @@ pub fn reaches_in(batches: &[RecordBatch], column: &str) -> Vec<ContactReach> {
             continue;
         };
         let s = col.as_struct();
-        let (Some(lists), Some(by)) = (s.column_by_name(udaf::REACH), s.column_by_name(udaf::BY))
-        else {
+        let (Some(lists), Some(by)) = (
+            s.column_by_name(crate::engine::udaf::REACH),
+            s.column_by_name(crate::engine::udaf::BY),
+        ) else {
             continue;
         };
         let (lists, by) = (lists.as_list::<i32>(), by.as_string::<i32>());

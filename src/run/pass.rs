@@ -8,7 +8,8 @@
 //! Then the kept rows of all partitions are sorted by contact and each contact's run goes
 //! through the same chain search as the `journey_funnel` aggregate, in parallel over contacts.
 
-use super::results::{ContactReach, SkippedRows};
+use super::results::SkippedRows;
+use crate::engine::reach::ContactReach;
 use crate::lower::pass::{self, PassPlan};
 use datafusion::arrow::array::{Array, ArrayRef, AsArray, BooleanArray, RecordBatch};
 use datafusion::arrow::compute::{self, filter, filter_record_batch};
@@ -351,7 +352,7 @@ impl Kept {
                 .chunks(chunk)
                 .map(|rs| {
                     let args = &args;
-                    scope.spawn(move || udaf.reach_of_runs(args, keep, rs))
+                    scope.spawn(move || udaf.reaches_by_contact(args, keep, rs))
                 })
                 .collect();
             handles

@@ -1,6 +1,7 @@
 //! Funnel results: the numbers of docs/semantics.md, in the shape docs/results.md documents.
 
 use crate::check::hir;
+use crate::engine::reach::ContactReach;
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -113,21 +114,6 @@ impl RunWarning {
             line: at.map(|a| a.0),
             column: at.map(|a| a.1),
         }
-    }
-}
-
-/// What the engine found for one contact.
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct ContactReach {
-    /// Reach time per stage up to the contact's depth; `None` for a skipped optional stage.
-    pub reach: Vec<Option<i64>>,
-    /// The breakdown value of the counted chain's stage-1 activity.
-    pub by: Option<String>,
-}
-
-impl ContactReach {
-    pub fn reached(&self, k: usize) -> bool {
-        matches!(self.reach.get(k), Some(Some(_)))
     }
 }
 

@@ -5,7 +5,7 @@
 //! and `order strict` the stages increase and only optional stages are left out; for
 //! `order any` the first link is stage 1 and the others are distinct stages in any order.
 
-use journey::run::chain::{Cond, Order, Program, Row, NO_GROUP};
+use journey::engine::chain::{Cond, Order, Program, Row, NO_GROUP};
 
 /// Activity order, as docs/semantics.md defines it.
 pub fn sorted(rows: &[Row]) -> Vec<Row> {

@@ -6,8 +6,7 @@
 
 use super::{Ctx, Found, NONE};
 
-/// More stages than this make the subset programme too large; the checker refuses them.
-pub const MAX_STAGES: usize = 13;
+use crate::engine::limits::MAX_ANY_STAGES as MAX_STAGES;
 
 pub(super) fn search(ctx: &Ctx) -> Option<Found> {
     let (program, rows) = (ctx.program, ctx.rows);

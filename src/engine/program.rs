@@ -1,0 +1,92 @@
+//! The funnel's program: what the lowering makes of a checked journey, and all the engine needs
+//! to know of it — stage conditions over rule masks, windows, exclusions, the order, `same`.
+//! It is plain data (serde), so it can travel with a plan.
+
+use serde::{Deserialize, Serialize};
+
+/// A stage condition over atom masks (compiled from `check::hir::StageCondition`).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Cond {
+    /// One activity matching any atom of the mask.
+    Match(u64),
+    /// The n-th activity matching any atom of the mask.
+    AtLeast(u32, u64),
+    All(Vec<Cond>),
+    Any(Vec<Cond>),
+    /// The contact has no activity matching any atom of the mask (contact-level).
+    Absent(u64),
+}
+
+impl Cond {
+    /// The atoms an activity must match to take part in meeting the condition.
+    pub fn positive_mask(&self) -> u64 {
+        match self {
+            Cond::Match(m) | Cond::AtLeast(_, m) => *m,
+            Cond::All(parts) | Cond::Any(parts) => {
+                parts.iter().fold(0, |m, p| m | p.positive_mask())
+            }
+            Cond::Absent(_) => 0,
+        }
+    }
+}
+
+/// The stage order of a journey.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+pub enum Order {
+    #[default]
+    Sequential,
+    Strict,
+    Any,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct StageProgram {
+    pub cond: Cond,
+    /// `within D of previous stage`, microseconds, inclusive.
+    pub window: Option<i64>,
+    /// `optional`: a chain may skip the stage (never the first).
+    #[serde(default)]
+    pub optional: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct ExclusionProgram {
+    pub mask: u64,
+    /// 0-based stages, from < to.
+    pub from: usize,
+    pub to: usize,
+}
+
+/// Everything the engine needs to know about a journey.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+pub struct Program {
+    pub stages: Vec<StageProgram>,
+    /// Journey window from stage 1, microseconds, inclusive.
+    pub window: Option<i64>,
+    pub exclusions: Vec<ExclusionProgram>,
+    /// `ties forbidden`: each stage strictly after the previous one in time.
+    #[serde(default)]
+    pub ties_forbidden: bool,
+    #[serde(default)]
+    pub order: Order,
+    /// `same …`: every activity of a chain has the same `Row::group`.
+    #[serde(default)]
+    pub same: bool,
+}
+
+impl Program {
+    /// The stages a chain may have filled just before stage `k` (k > 0): `k - 1`, and further
+    /// back over optional stages, nearest first.
+    pub fn predecessors(&self, k: usize) -> impl Iterator<Item = usize> + '_ {
+        let mut j = k;
+        let mut done = false;
+        std::iter::from_fn(move || {
+            if done || j == 0 {
+                return None;
+            }
+            j -= 1;
+            done = !self.stages[j].optional;
+            Some(j)
+        })
+    }
+}
