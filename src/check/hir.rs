@@ -26,6 +26,9 @@ pub struct Journey {
     pub same: Vec<Spanned<String>>,
     pub trend: Option<Trend>,
     pub stages: Vec<Stage>,
+    /// The journey's distinct rules, numbered (bit `i` of a row's mask is rule `i`).
+    #[serde(skip)]
+    pub rules: super::rules::Rules,
 }
 
 /// Only activities with `from <= time < to` are in scope (microseconds since the epoch, UTC).

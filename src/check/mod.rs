@@ -5,15 +5,15 @@
 mod conditions;
 pub mod hir;
 mod options;
+pub mod rules;
 mod warnings;
 
 use crate::diagnostics::suggest::did_you_mean;
 use crate::diagnostics::Diagnostic;
+use crate::engine::limits::{MAX_ANY_STAGES, MAX_STAGES};
 use crate::span::Spanned;
 use crate::syntax::ast;
 use std::collections::HashMap;
-
-use crate::engine::limits::{MAX_ANY_STAGES, MAX_STAGES};
 
 pub struct Checked {
     /// The journeys that checked without error.
@@ -220,7 +220,7 @@ fn check_journey(j: &ast::Journey, ds: &mut Vec<Diagnostic>) -> Option<hir::Jour
     if ds.iter().any(|d| d.is_error()) || stages.len() != opts.stages.len() {
         return None;
     }
-    let journey = hir::Journey {
+    let mut journey = hir::Journey {
         name: j.name.node.clone(),
         name_span: j.name.span,
         span: j.span,
@@ -234,11 +234,15 @@ fn check_journey(j: &ast::Journey, ds: &mut Vec<Diagnostic>) -> Option<hir::Jour
         same: opts.same.into_iter().cloned().collect(),
         trend: opts.trend.map(|t| t.node),
         stages,
+        rules: rules::Rules::default(),
     };
-    if let Err(d) = crate::lower::atoms::compile(&journey) {
-        // More distinct rules than the engine's 64-bit row mask holds (J3011).
-        ds.push(d);
-        return None;
+    match rules::number(&journey) {
+        Ok(r) => journey.rules = r,
+        Err(d) => {
+            // More distinct rules than the engine's row mask holds (J3011).
+            ds.push(d);
+            return None;
+        }
     }
     warnings::check(&journey, &opts.stages, ds);
     Some(journey)

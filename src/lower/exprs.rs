@@ -1,7 +1,6 @@
 //! DataFusion expressions for rules, `where` filters, times and masks. Built with `Expr`
 //! constructors only — never SQL text — so no journey string can change a query's shape.
 
-use super::atoms::Atoms;
 use super::Binding;
 use crate::check::hir::RuleMatch;
 use crate::config::MissingColumns;
@@ -455,9 +454,9 @@ impl Binding<'_> {
     }
 
     /// Bit `i` set when the row matches atom `i`.
-    pub fn mask(&self, atoms: &Atoms) -> Result<Expr, Diagnostic> {
+    pub fn mask(&self, rules: &[RuleMatch]) -> Result<Expr, Diagnostic> {
         let mut out: Option<Expr> = None;
-        for (i, r) in atoms.rules.iter().enumerate() {
+        for (i, r) in rules.iter().enumerate() {
             let bit = (1u64 << i) as i64;
             let e = when(self.rule(r)?, lit(bit))
                 .otherwise(lit(0i64))

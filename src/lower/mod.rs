@@ -21,9 +21,9 @@
 //! `journey explain` shows these plans and `journey contacts` runs them; `journey run` runs
 //! them fused into one scan ([`pass`]).
 
-pub mod atoms;
 pub mod explain;
 mod exprs;
+pub mod program;
 pub use exprs::{rule_parts, RuleParts};
 pub mod pass;
 
@@ -88,7 +88,7 @@ struct Problems {
 
 pub struct Lowered {
     pub program: Program,
-    /// The journey's distinct rules, by bit of the row mask (`lower::atoms`).
+    /// The journey's distinct rules, by bit of the row mask (`check::rules`).
     pub rules: Vec<hir::RuleMatch>,
     /// Columns some files lack, read as NULL there (`missing_columns = "null"`): the run
     /// warns with their files and rows.
@@ -172,7 +172,7 @@ pub fn lower(
     binding: &Binding,
     scan: LogicalPlan,
 ) -> Result<Lowered, Diagnostic> {
-    let (program, atoms) = atoms::compile(j)?;
+    let program = program::program(j);
     let contact = binding.column("contact", None)?;
     let time = binding.time_micros()?;
     let period = j.period.as_ref().map(|p| {
@@ -180,7 +180,8 @@ pub fn lower(
             .gt_eq(lit(p.from))
             .and(time.clone().lt(lit(p.to)))
     });
-    let rules = atoms
+    let rules = j
+        .rules
         .rules
         .iter()
         .map(|r| binding.rule(r))
@@ -190,7 +191,7 @@ pub fn lower(
         (None, Some(b)) => Some(binding.text(&b.node, Some(b.span))?),
         (None, None) => None,
     };
-    let mask = binding.mask(&atoms)?;
+    let mask = binding.mask(&j.rules.rules)?;
     let same = binding.same_key(&j.same)?;
     let tiebreak = binding.tiebreak();
     let null_columns = binding.finish()?;
@@ -225,7 +226,7 @@ pub fn lower(
     })?;
     Ok(Lowered {
         program,
-        rules: atoms.rules,
+        rules: j.rules.rules.clone(),
         null_columns,
         funnel,
         scope,
