@@ -163,8 +163,8 @@ fn the_printed_sql_gives_the_same_results_as_the_plan() {
             .unwrap();
         ctx.register_udaf(lowered.udaf.udaf());
         let from_sql = ctx.sql(&sql).await.unwrap().collect().await.unwrap();
-        let mut a = run::reaches(&from_plan);
-        let mut b = run::reaches(&from_sql);
+        let mut a = journey::engine::udaf::reaches(&from_plan);
+        let mut b = journey::engine::udaf::reaches(&from_sql);
         a.sort_by(|x, y| x.reach.cmp(&y.reach));
         b.sort_by(|x, y| x.reach.cmp(&y.reach));
         assert_eq!(a, b);
@@ -502,7 +502,9 @@ fn the_one_pass_run_equals_the_aggregate_plans() {
                         .unwrap()
                 }
             };
-            let want = reached(run::reaches(&collect(l.funnel.clone()).await));
+            let want = reached(journey::engine::udaf::reaches(
+                &collect(l.funnel.clone()).await,
+            ));
             nonempty += !want.is_empty() as usize;
             let scope = collect(l.scope.clone()).await;
             let count = |c: &str| {

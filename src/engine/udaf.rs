@@ -16,7 +16,8 @@ use super::reach::ContactReach;
 use datafusion::arrow::array::{
     Array, ArrayRef, BooleanArray, Int64Builder, ListBuilder, StringBuilder, StructArray,
 };
-use datafusion::arrow::datatypes::{DataType, Field, FieldRef, Fields};
+use datafusion::arrow::array::{AsArray, RecordBatch};
+use datafusion::arrow::datatypes::{DataType, Field, FieldRef, Fields, Int64Type};
 use datafusion::common::{Result, ScalarValue};
 use datafusion::logical_expr::function::{AccumulatorArgs, StateFieldsArgs};
 use datafusion::logical_expr::{
@@ -299,4 +300,45 @@ impl GroupsAccumulator for FunnelGroups {
         self.groups.capacity() * std::mem::size_of::<Contact>()
             + self.groups.iter().map(Contact::size).sum::<usize>()
     }
+}
+
+/// The name the funnel plans give the aggregate's result column.
+pub const FUNNEL: &str = "funnel";
+
+/// Each contact's reach times and breakdown value from a one-journey funnel plan's output.
+pub fn reaches(batches: &[RecordBatch]) -> Vec<ContactReach> {
+    reaches_in(batches, FUNNEL)
+}
+
+/// The same from the aggregate column `column`.
+pub fn reaches_in(batches: &[RecordBatch], column: &str) -> Vec<ContactReach> {
+    let mut out = Vec::new();
+    for b in batches {
+        let Some(col) = b.column_by_name(column) else {
+            continue;
+        };
+        let s = col.as_struct();
+        let (Some(lists), Some(by)) = (
+            s.column_by_name(crate::engine::udaf::REACH),
+            s.column_by_name(crate::engine::udaf::BY),
+        ) else {
+            continue;
+        };
+        let (lists, by) = (lists.as_list::<i32>(), by.as_string::<i32>());
+        for i in 0..s.len() {
+            if s.is_null(i) || lists.is_null(i) {
+                out.push(ContactReach::default());
+                continue;
+            }
+            let v = lists.value(i);
+            let v = v.as_primitive::<Int64Type>();
+            out.push(ContactReach {
+                reach: (0..v.len())
+                    .map(|k| v.is_valid(k).then(|| v.value(k)))
+                    .collect(),
+                by: by.is_valid(i).then(|| by.value(i).to_string()),
+            });
+        }
+    }
+    out
 }

@@ -1,5 +1,5 @@
-//! A quick fingerprint of the data files, to tell two results apart as "over the same export"
-//! or not.
+//! Hashes: a quick fingerprint of the data files, to tell two results apart as "over the same
+//! export" or not, and SHA-256 of a journey file.
 
 use crate::diagnostics::Diagnostic;
 use std::path::PathBuf;
@@ -48,4 +48,13 @@ pub fn fingerprint(files: &[PathBuf]) -> Result<String, Diagnostic> {
         }
     }
     Ok(hash.finalize().iter().map(|b| format!("{b:02x}")).collect())
+}
+
+/// SHA-256 of `bytes`, as lowercase hex.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::{Digest, Sha256};
+    Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }

@@ -164,7 +164,7 @@ fn keep_rows(period: Option<Expr>, rules: Option<Vec<Expr>>) -> Option<Expr> {
 /// Column names of the plans' outputs.
 pub const CONTACT: &str = "contact";
 /// The aggregate's output: a struct of the reach times and the breakdown value.
-pub const FUNNEL: &str = "funnel";
+pub const FUNNEL: &str = crate::engine::udaf::FUNNEL;
 
 /// Lower a checked journey over `scan` (a plan reading the activity table).
 pub fn lower(

@@ -4,7 +4,7 @@
 use super::{csv_field, Format};
 use crate::diagnostics::Diagnostic;
 use crate::engine::reach::ContactReach;
-use crate::run::rfc3339;
+use crate::run::results::rfc3339;
 use datafusion::arrow::array::{
     ArrayRef, RecordBatch, StringArray, TimestampMicrosecondArray, UInt32Array,
 };

@@ -3,7 +3,9 @@
 //! one at a time, each exactly as in the whole run, until one fails the same way — then it
 //! names that file, and the row (or line) where it can. Only failed runs pay for this.
 
-use super::{execution_error, pass, plan, session, RunOptions, Source};
+use super::errors::ExecError;
+use super::results::SkippedRows;
+use super::{pass, plan, session, RunOptions, Source};
 use crate::config::Config;
 use crate::data::{DataSet, TABLE};
 use crate::diagnostics::Diagnostic;
@@ -67,9 +69,11 @@ pub(super) async fn failure(
         let Err(e) = pass::execute(&ctx, &planned, 1).await else {
             continue;
         };
-        let mut one =
-            execution_error(e, &f.path.display().to_string(), config).in_data(&f.path, None);
-        if let Some(p) = csv_parse_error(&one.message) {
+        let kind = ExecError::of(&e);
+        let mut one = kind
+            .diagnostic(&e, &f.path.display().to_string(), config)
+            .in_data(&f.path, None);
+        if let ExecError::CsvValue(p) = &kind {
             // The CSV reader numbers data rows (its "line 1" is the row after the header).
             let column = data
                 .reader_columns(i)
@@ -90,7 +94,7 @@ pub(super) async fn failure(
             .help(format!(
                 "journey took the type from the file's first rows; declare it in journey.toml (`[types]` then `{column} = \"text\"`, or the type it has), or fix the value"
             ));
-        } else if let Some(line) = reader_line(&one.message) {
+        } else if let Some(line) = reader_line(&e.to_string()) {
             one = one.at_line(line, None);
         } else if one.code == "J5002" {
             // A time that does not read: find its row with the lenient reading.
@@ -101,29 +105,6 @@ pub(super) async fn failure(
         return one;
     }
     d
-}
-
-/// A CSV value that does not parse as its column's type, from the reader's message
-/// ("Error while parsing value 'C-1200' as type 'Int64' for column 1 at line 1200").
-struct CsvParse {
-    value: String,
-    ty: String,
-    column: usize,
-    row: u64,
-}
-
-fn csv_parse_error(message: &str) -> Option<CsvParse> {
-    let rest = &message[message.find("Error while parsing value '")? + 27..];
-    let (value, rest) = rest.split_once("' as type '")?;
-    let (ty, rest) = rest.split_once("' for column ")?;
-    let (column, rest) = rest.split_once(" at line ")?;
-    let row: String = rest.chars().take_while(|c| c.is_ascii_digit()).collect();
-    Some(CsvParse {
-        value: value.to_string(),
-        ty: ty.to_string(),
-        column: column.trim().parse().ok()?,
-        row: row.parse().ok()?,
-    })
 }
 
 /// The line a CSV reader's message names ("… at line 17 …").
@@ -206,4 +187,46 @@ async fn first_bad_row(
         offset += batch.num_rows() as u64;
     }
     None
+}
+
+/// Rows that cannot count fail the run unless `--on-bad-rows skip` (J5004 without a contact,
+/// J5002 without a usable time), naming the first file and row.
+pub(super) async fn bad_rows(
+    skipped: &SkippedRows,
+    data: &DataSet,
+    options: &RunOptions,
+    config: &Config,
+    sources: &[Source<'_>],
+    label: &str,
+) -> Result<(), Diagnostic> {
+    if options.skip_bad_rows || skipped.is_empty() {
+        return Ok(());
+    }
+    let fix = "fix the export, or pass --on-bad-rows skip to leave those rows out (they are counted in the result)";
+    let (d, what) = if skipped.no_contact > 0 {
+        (
+            Diagnostic::new(
+                "J5004",
+                format!(
+                    "{} rows have no contact id in column `{}` ({label})",
+                    skipped.no_contact, config.columns.contact
+                ),
+            )
+            .help(fix),
+            Bad::NoContact,
+        )
+    } else {
+        (
+            Diagnostic::new(
+                "J5002",
+                format!(
+                    "{} rows have no usable time in column `{}` ({label})",
+                    skipped.no_time, config.columns.time
+                ),
+            )
+            .help(fix),
+            Bad::NoTime,
+        )
+    };
+    Err(bad_row(d, what, data, options, config, sources).await)
 }

@@ -1,0 +1,120 @@
+//! `journey contacts`: each contact with a stage-matching activity and its reach times, from the
+//! one-journey plans `journey explain` shows (the aggregate per contact, and the scope count).
+
+use super::errors::{execution_error, internal};
+use super::locate::bad_rows;
+use super::results::SkippedRows;
+use super::{no_rows, open, plan, RunOptions, Source};
+use crate::check::hir;
+use crate::config::Config;
+use crate::diagnostics::Diagnostic;
+use crate::engine::reach::ContactReach;
+use crate::engine::udaf::reaches;
+use crate::lower;
+use datafusion::arrow::array::{Array, AsArray, RecordBatch};
+use datafusion::arrow::datatypes::Int64Type;
+use datafusion::logical_expr::LogicalPlan;
+use datafusion::prelude::SessionContext;
+
+async fn collect(
+    ctx: &SessionContext,
+    plan: &LogicalPlan,
+    label: &str,
+    config: &Config,
+) -> Result<Vec<RecordBatch>, Diagnostic> {
+    let df = ctx
+        .execute_logical_plan(plan.clone())
+        .await
+        .map_err(|e| execution_error(e, label, config))?;
+    df.collect()
+        .await
+        .map_err(|e| execution_error(e, label, config))
+}
+
+/// Contacts in scope, rows in scope and rows that cannot count from a one-journey scope
+/// plan's output.
+fn scope_counts(scope: &[RecordBatch]) -> (u64, u64, SkippedRows) {
+    let count = |name: &str| -> u64 {
+        scope
+            .first()
+            .and_then(|b| b.column_by_name(name))
+            .and_then(|c| {
+                datafusion::arrow::compute::cast(c, &datafusion::arrow::datatypes::DataType::Int64)
+                    .ok()
+            })
+            .map(|c| {
+                let a = c.as_primitive::<Int64Type>();
+                if a.is_null(0) {
+                    0
+                } else {
+                    a.value(0).max(0) as u64
+                }
+            })
+            .unwrap_or(0)
+    };
+    (
+        count("contacts"),
+        count("rows"),
+        SkippedRows {
+            no_contact: count("no_contact"),
+            no_time: count("no_time"),
+        },
+    )
+}
+
+/// Each contact with a stage-matching activity, as text, with its reach times; sorted by contact
+/// (numerically when every id is a number).
+pub async fn contact_reaches(
+    options: &RunOptions,
+    config: &Config,
+    j: &hir::Journey,
+) -> Result<Vec<(String, ContactReach)>, Diagnostic> {
+    let (ctx, data) = open(options, config).await?;
+    let label = data.describe();
+    let lowered = plan(&ctx, &data, config, j, options).await?;
+    let scope = collect(&ctx, &lowered.scope, &label, config).await?;
+    let (_, rows, skipped) = scope_counts(&scope);
+    let source = Source {
+        journey: j,
+        text: "",
+    };
+    bad_rows(
+        &skipped,
+        &data,
+        options,
+        config,
+        std::slice::from_ref(&source),
+        &label,
+    )
+    .await?;
+    if rows == 0 && j.period.is_none() {
+        return Err(no_rows(&label));
+    }
+    let funnel = collect(&ctx, &lowered.funnel, &label, config).await?;
+    let mut out = Vec::new();
+    for b in &funnel {
+        let (Some(contact), Some(_)) = (
+            b.column_by_name(lower::CONTACT),
+            b.column_by_name(lower::FUNNEL),
+        ) else {
+            continue;
+        };
+        let text = datafusion::arrow::compute::cast(
+            contact,
+            &datafusion::arrow::datatypes::DataType::Utf8,
+        )
+        .map_err(|e| internal(format!("cannot read contact ids: {e}")))?;
+        let text = text.as_string::<i32>();
+        let reach = reaches(std::slice::from_ref(b));
+        for (i, r) in reach.into_iter().enumerate() {
+            out.push((text.value(i).to_string(), r));
+        }
+    }
+    let numeric = out.iter().all(|(c, _)| c.parse::<i64>().is_ok());
+    if numeric {
+        out.sort_by_key(|(c, _)| c.parse::<i64>().unwrap_or(0));
+    } else {
+        out.sort_by(|a, b| a.0.cmp(&b.0));
+    }
+    Ok(out)
+}

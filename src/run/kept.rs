@@ -1,0 +1,136 @@
+//! The kept rows of a pass: every partition's stage-matching rows in one set of columns, sorted
+//! by contact, and each journey's search over them.
+
+use crate::engine::reach::ContactReach;
+use crate::lower::pass::PassPlan;
+use datafusion::arrow::array::{Array, ArrayRef, AsArray};
+use datafusion::arrow::compute;
+use datafusion::arrow::datatypes::{DataType, Int64Type};
+use datafusion::error::{DataFusionError, Result};
+
+/// Where a journey's arguments are among the kept columns.
+pub(super) struct Slots {
+    pub(super) mask: usize,
+    pub(super) keep: Option<usize>,
+    pub(super) same: Option<usize>,
+    pub(super) by: Option<usize>,
+}
+
+/// The kept rows of all partitions, sorted by contact, ready for the chain search.
+pub struct Kept {
+    columns: Vec<ArrayRef>,
+    /// One contact's rows each.
+    ranges: Vec<std::ops::Range<usize>>,
+    slots: Vec<Slots>,
+    threads: usize,
+}
+
+impl Kept {
+    /// Journey `i`'s contacts that reached stage 1 (no other contact counts in any number),
+    /// searched on `threads` threads over slices of contacts.
+    pub fn reaches(&self, p: &PassPlan, i: usize) -> Result<Vec<ContactReach>> {
+        if self.ranges.is_empty() {
+            return Ok(Vec::new());
+        }
+        let s = &self.slots[i];
+        let mut args = vec![
+            self.columns[1].clone(),
+            self.columns[2].clone(),
+            self.columns[s.mask].clone(),
+        ];
+        args.extend(
+            [s.same, s.by]
+                .into_iter()
+                .flatten()
+                .map(|k| self.columns[k].clone()),
+        );
+        let keep = s.keep.map(|k| self.columns[k].as_boolean());
+        let udaf = &p.journeys[i].udaf;
+        let chunk = self.ranges.len().div_ceil(self.threads).max(1);
+        let parts: Vec<Result<Vec<ContactReach>>> = std::thread::scope(|scope| {
+            let handles: Vec<_> = self
+                .ranges
+                .chunks(chunk)
+                .map(|rs| {
+                    let args = &args;
+                    scope.spawn(move || udaf.reaches_by_contact(args, keep, rs))
+                })
+                .collect();
+            handles
+                .into_iter()
+                .map(|h| {
+                    h.join().unwrap_or_else(|_| {
+                        Err(DataFusionError::Internal(
+                            "the chain search panicked".into(),
+                        ))
+                    })
+                })
+                .collect()
+        });
+        let mut out = Vec::new();
+        for part in parts {
+            out.extend(part?);
+        }
+        Ok(out)
+    }
+}
+
+impl Kept {
+    /// Journey `i`'s kept rows matching each of its `rules` rules (bit `b` of its mask): a
+    /// rule no row in scope matches is worth a warning.
+    pub fn rule_counts(&self, _p: &PassPlan, i: usize, rules: usize) -> Result<Vec<u64>> {
+        let mut counts = vec![0u64; rules];
+        if self.columns.is_empty() {
+            return Ok(counts);
+        }
+        let s = &self.slots[i];
+        let mask = datafusion::arrow::compute::cast(&self.columns[s.mask], &DataType::Int64)?;
+        let mask = mask.as_primitive::<Int64Type>();
+        let keep = s.keep.map(|k| self.columns[k].as_boolean());
+        for r in 0..mask.len() {
+            if !mask.is_valid(r) || keep.is_some_and(|k| !k.is_valid(r) || !k.value(r)) {
+                continue;
+            }
+            let mut m = mask.value(r) as u64;
+            while m != 0 {
+                let b = m.trailing_zeros() as usize;
+                if b < rules {
+                    counts[b] += 1;
+                }
+                m &= m - 1;
+            }
+        }
+        Ok(counts)
+    }
+}
+
+/// The kept rows of all partitions in one set of columns, sorted by contact.
+pub(super) fn sorted(kept: Vec<Vec<ArrayRef>>, slots: Vec<Slots>, threads: usize) -> Result<Kept> {
+    let Some(first) = kept.first() else {
+        return Ok(Kept {
+            columns: Vec::new(),
+            ranges: Vec::new(),
+            slots,
+            threads,
+        });
+    };
+    let columns: Vec<ArrayRef> = (0..first.len())
+        .map(|c| {
+            let parts: Vec<&dyn Array> = kept.iter().map(|k| k[c].as_ref()).collect();
+            compute::concat(&parts)
+        })
+        .collect::<std::result::Result<_, _>>()?;
+    drop(kept);
+    let order = compute::sort_to_indices(&columns[0], None, None)?;
+    let columns: Vec<ArrayRef> = columns
+        .iter()
+        .map(|c| compute::take(c.as_ref(), &order, None))
+        .collect::<std::result::Result<_, _>>()?;
+    let ranges = compute::partition(&columns[..1])?.ranges();
+    Ok(Kept {
+        columns,
+        ranges,
+        slots,
+        threads: threads.max(1),
+    })
+}
