@@ -573,3 +573,49 @@ fn timings_count_the_rows_scanned_and_kept() {
         assert!(shown.contains(phase), "{shown}");
     }
 }
+
+#[test]
+fn parquet_results_hold_the_numbers_themselves() {
+    // The Parquet results were the CSV's text read back: ratios rounded to six decimals.
+    use datafusion::arrow::array::{AsArray, RecordBatch};
+    use datafusion::arrow::datatypes::Float64Type;
+    let dir = std::env::temp_dir().join(format!("journey-parquet-results-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let out = dir.join("r.parquet");
+    let journey = support::root().join("journeys/small-business-loan.journey");
+    let run = |args: &[&str]| {
+        let o = std::process::Command::new(env!("CARGO_BIN_EXE_journey"))
+            .arg("run")
+            .arg(&journey)
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        o.stdout
+    };
+    run(&["--format", "parquet", "--output", out.to_str().unwrap()]);
+    let json: serde_json::Value = serde_json::from_slice(&run(&["--format", "json"])).unwrap();
+    let file = std::fs::File::open(&out).unwrap();
+    let batches: Vec<RecordBatch> =
+        datafusion::parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(file)
+            .unwrap()
+            .build()
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+    let b = &batches[0];
+    let conversion = b
+        .column_by_name("conversion")
+        .unwrap()
+        .as_primitive::<Float64Type>();
+    let stages = json["stages"].as_array().unwrap();
+    assert_eq!(conversion.len(), stages.len());
+    for (k, s) in stages.iter().enumerate() {
+        // serde_json reads floats to within an ulp or so; the file holds the ratio itself.
+        let want = s["conversion"].as_f64().unwrap();
+        assert!((conversion.value(k) - want).abs() < 1e-15, "stage {k}");
+    }
+    // Not six decimals: stage 1's conversion is 1,693 / 14,999.
+    assert_eq!(conversion.value(0), 1693.0 / 14999.0);
+    let _ = std::fs::remove_dir_all(&dir);
+}

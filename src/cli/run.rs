@@ -165,32 +165,22 @@ pub fn execute(
         .enable_all()
         .build()
         .map_err(|e| format!("cannot start the runtime: {e}"))?;
-    // The data is registered (and its schema inferred) once for all journeys of the run.
-    let (ctx, data) = match super::guard(|| runtime.block_on(run::open(&options, &config))) {
-        Ok(x) => x,
-        Err(d) => return fail(d, None),
-    };
-    // Every journey is lowered first (a journey's mistake is reported with its file), then all
-    // run together: one scan of the data for all of them.
     let mut sources = Vec::new();
-    let mut lowered = Vec::new();
+    let mut file_of = Vec::new();
     for f in &files {
         for j in &f.journeys {
-            let one = run::plan(&ctx, &data, &config, j, &options);
-            match super::guard(|| runtime.block_on(one)) {
-                Ok(l) => lowered.push(l),
-                Err(d) => return fail(d, Some(f)),
-            }
             sources.push(Source {
                 journey: j,
                 text: &f.text,
             });
+            file_of.push(f);
         }
     }
-    let all = run::run_planned(&ctx, &data, &options, &config, &sources, &lowered);
-    let results = match super::guard(|| runtime.block_on(all)) {
+    let all = run::run(&options, &config, &sources);
+    let results = match super::guard_any(|| runtime.block_on(all)) {
         Ok(r) => r,
-        Err(d) => return fail(d, None),
+        // A journey's mistake is reported with its file.
+        Err(f) => return fail(f.diagnostic, f.journey.map(|i| file_of[i])),
     };
     for r in results.iter().filter(|r| r.rows_skipped > 0) {
         eprintln!(

@@ -83,21 +83,24 @@ pub fn compare(
 }
 
 fn journey(
-    b: Option<&JourneyResult>,
-    a: Option<&JourneyResult>,
+    before: Option<&JourneyResult>,
+    after: Option<&JourneyResult>,
     threshold: Option<f64>,
 ) -> JourneyComparison {
-    let name = a.or(b).map(|r| r.journey.clone()).unwrap_or_default();
+    let name = after
+        .or(before)
+        .map(|r| r.journey.clone())
+        .unwrap_or_default();
     let empty = Vec::new();
-    let b_stages = b.map_or(&empty, |r| &r.stages);
-    let a_stages = a.map_or(&empty, |r| &r.stages);
+    let before_stages = before.map_or(&empty, |r| &r.stages);
+    let after_stages = after.map_or(&empty, |r| &r.stages);
     let mut stages = Vec::new();
-    for s in a_stages {
-        let old = b_stages.iter().find(|o| o.name == s.name);
+    for s in after_stages {
+        let old = before_stages.iter().find(|o| o.name == s.name);
         stages.push(stage(old, Some(s), threshold));
     }
-    for (i, o) in b_stages.iter().enumerate() {
-        if !a_stages.iter().any(|s| s.name == o.name) {
+    for (i, o) in before_stages.iter().enumerate() {
+        if !after_stages.iter().any(|s| s.name == o.name) {
             // A removed stage is listed where it stood in the baseline.
             let at = stages
                 .iter()
@@ -108,45 +111,52 @@ fn journey(
     }
     JourneyComparison {
         journey: name,
-        in_both: a.is_some() && b.is_some(),
-        same_data: match (a, b) {
+        in_both: after.is_some() && before.is_some(),
+        same_data: match (after, before) {
             // An empty fingerprint (an older results file) cannot tell: no warning.
-            (Some(a), Some(b)) => {
-                a.data_fingerprint == b.data_fingerprint
-                    || a.data_fingerprint.is_empty()
-                    || b.data_fingerprint.is_empty()
+            (Some(after), Some(before)) => {
+                after.data_fingerprint == before.data_fingerprint
+                    || after.data_fingerprint.is_empty()
+                    || before.data_fingerprint.is_empty()
             }
             _ => true,
         },
         contacts_in_scope: Side {
-            before: b.map(|r| r.contacts_in_scope),
-            after: a.map(|r| r.contacts_in_scope),
+            before: before.map(|r| r.contacts_in_scope),
+            after: after.map(|r| r.contacts_in_scope),
         },
         stages,
     }
 }
 
-fn stage(b: Option<&StageResult>, a: Option<&StageResult>, threshold: Option<f64>) -> StageDelta {
-    let either = a.or(b).expect("a stage on at least one side");
-    let points = |pick: fn(&StageResult) -> Option<f64>| match (b.and_then(pick), a.and_then(pick))
-    {
-        (Some(x), Some(y)) => Some((y - x) * 100.0),
+fn stage(
+    before: Option<&StageResult>,
+    after: Option<&StageResult>,
+    threshold: Option<f64>,
+) -> StageDelta {
+    let either = after.or(before).expect("a stage on at least one side");
+    let points =
+        |pick: fn(&StageResult) -> Option<f64>| match (before.and_then(pick), after.and_then(pick))
+        {
+            (Some(x), Some(y)) => Some((y - x) * 100.0),
+            _ => None,
+        };
+    let delta = match (before, after) {
+        (Some(before), Some(after)) => Some(after.reached as i64 - before.reached as i64),
         _ => None,
     };
-    let delta = match (b, a) {
-        (Some(b), Some(a)) => Some(a.reached as i64 - b.reached as i64),
-        _ => None,
-    };
-    let change = match (b, delta) {
-        (Some(b), Some(d)) if b.reached > 0 => Some(d as f64 * 100.0 / b.reached as f64),
+    let change = match (before, delta) {
+        (Some(before), Some(d)) if before.reached > 0 => {
+            Some(d as f64 * 100.0 / before.reached as f64)
+        }
         _ => None,
     };
     let flagged = match threshold {
         None => false,
-        Some(t) => match (b, a, change) {
+        Some(t) => match (before, after, change) {
             (Some(_), Some(_), Some(c)) => c.abs() > t,
             // Up from zero is an unbounded move.
-            (Some(_), Some(a), None) => a.reached > 0,
+            (Some(_), Some(after), None) => after.reached > 0,
             _ => true,
         },
     };
@@ -154,8 +164,8 @@ fn stage(b: Option<&StageResult>, a: Option<&StageResult>, threshold: Option<f64
         number: either.number,
         name: either.name.clone(),
         reached: Side {
-            before: b.map(|s| s.reached),
-            after: a.map(|s| s.reached),
+            before: before.map(|s| s.reached),
+            after: after.map(|s| s.reached),
         },
         reached_delta: delta,
         reached_change_percent: change,

@@ -8,7 +8,7 @@ mod table;
 use crate::diagnostics::Diagnostic;
 use crate::run::results::{Durations, JourneyResult};
 use datafusion::arrow::array::{ArrayRef, Float64Array, RecordBatch, StringArray, UInt64Array};
-use datafusion::arrow::datatypes::{DataType, Field, Schema};
+use datafusion::arrow::datatypes::{Field, Schema};
 use std::sync::Arc;
 
 pub use table::{table, thousands};
@@ -53,47 +53,64 @@ pub fn render(
     })
 }
 
-/// One row per journey and stage.
-fn rows(results: &[JourneyResult]) -> Vec<Vec<String>> {
-    let f = |v: Option<f64>| v.map(|x| format!("{x:.6}")).unwrap_or_default();
-    let d = |v: &Option<Durations>, pick: fn(&Durations) -> f64| {
-        v.as_ref()
-            .map(|x| format!("{}", pick(x)))
-            .unwrap_or_default()
-    };
+/// One row of the CSV and Parquet results: a journey's stage, of the whole funnel or of one
+/// breakdown group. Typed, so each output writes the values themselves (a Parquet ratio is the
+/// ratio, not its six-decimal text read back).
+struct StageRow<'a> {
+    journey: &'a str,
+    /// `COLUMN=VALUE` of a breakdown group; none for the whole funnel.
+    breakdown: Option<String>,
+    stage: u64,
+    name: &'a str,
+    segment: Option<&'a str>,
+    reached: u64,
+    conversion: Option<f64>,
+    overall: Option<f64>,
+    dropped: Option<u64>,
+    dropped_rate: Option<f64>,
+    kpi: Option<u64>,
+    kpi_progress: Option<f64>,
+    /// Median, p90 and mean seconds from the previous stage, then from the first.
+    ttc: [Option<f64>; 6],
+}
+
+fn rows(results: &[JourneyResult]) -> Vec<StageRow<'_>> {
+    let d = |v: &Option<Durations>, pick: fn(&Durations) -> f64| v.as_ref().map(pick);
     let mut out = Vec::new();
     for r in results {
         // The whole funnel, then each breakdown group (named by its value).
-        let mut parts: Vec<(String, &[crate::run::results::StageResult])> =
-            vec![(String::new(), &r.stages)];
+        let mut parts: Vec<(Option<String>, &[crate::run::results::StageResult])> =
+            vec![(None, &r.stages)];
         if let Some(b) = &r.breakdown {
             for g in &b.groups {
-                parts.push((format!("{}={}", b.column, g.label()), &g.stages));
+                parts.push((Some(format!("{}={}", b.column, g.label())), &g.stages));
             }
         }
         for (group, stages) in parts {
             for s in stages {
                 let t = &s.time_to_convert;
-                out.push(vec![
-                    r.journey.clone(),
-                    group.clone(),
-                    s.number.to_string(),
-                    s.name.clone(),
-                    s.segment.clone().unwrap_or_default(),
-                    s.reached.to_string(),
-                    f(s.conversion),
-                    f(s.overall),
-                    s.dropped.map(|x| x.to_string()).unwrap_or_default(),
-                    f(s.dropped_rate),
-                    s.kpi.map(|x| x.to_string()).unwrap_or_default(),
-                    f(s.kpi_progress),
-                    d(&t.from_previous, |x| x.median_seconds),
-                    d(&t.from_previous, |x| x.p90_seconds),
-                    d(&t.from_previous, |x| x.mean_seconds),
-                    d(&t.from_first, |x| x.median_seconds),
-                    d(&t.from_first, |x| x.p90_seconds),
-                    d(&t.from_first, |x| x.mean_seconds),
-                ]);
+                out.push(StageRow {
+                    journey: &r.journey,
+                    breakdown: group.clone(),
+                    stage: s.number as u64,
+                    name: &s.name,
+                    segment: s.segment.as_deref(),
+                    reached: s.reached,
+                    conversion: s.conversion,
+                    overall: s.overall,
+                    dropped: s.dropped,
+                    dropped_rate: s.dropped_rate,
+                    kpi: s.kpi,
+                    kpi_progress: s.kpi_progress,
+                    ttc: [
+                        d(&t.from_previous, |x| x.median_seconds),
+                        d(&t.from_previous, |x| x.p90_seconds),
+                        d(&t.from_previous, |x| x.mean_seconds),
+                        d(&t.from_first, |x| x.median_seconds),
+                        d(&t.from_first, |x| x.p90_seconds),
+                        d(&t.from_first, |x| x.mean_seconds),
+                    ],
+                });
             }
         }
     }
@@ -131,15 +148,29 @@ pub(crate) fn csv_field(s: &str) -> String {
 }
 
 fn csv(results: &[JourneyResult]) -> String {
+    // Ratios with six decimals; counts and seconds as they are; empty for none.
+    let ratio = |v: Option<f64>| v.map(|x| format!("{x:.6}")).unwrap_or_default();
+    let count = |v: Option<u64>| v.map(|x| x.to_string()).unwrap_or_default();
+    let seconds = |v: Option<f64>| v.map(|x| x.to_string()).unwrap_or_default();
     let mut out = COLUMNS.join(",");
     out.push('\n');
-    for row in rows(results) {
-        out.push_str(
-            &row.iter()
-                .map(|c| csv_field(c))
-                .collect::<Vec<_>>()
-                .join(","),
-        );
+    for r in rows(results) {
+        let mut cells = vec![
+            csv_field(r.journey),
+            csv_field(r.breakdown.as_deref().unwrap_or_default()),
+            r.stage.to_string(),
+            csv_field(r.name),
+            csv_field(r.segment.unwrap_or_default()),
+            r.reached.to_string(),
+            ratio(r.conversion),
+            ratio(r.overall),
+            count(r.dropped),
+            ratio(r.dropped_rate),
+            count(r.kpi),
+            ratio(r.kpi_progress),
+        ];
+        cells.extend(r.ttc.iter().map(|&t| seconds(t)));
+        out.push_str(&cells.join(","));
         out.push('\n');
     }
     out
@@ -147,35 +178,36 @@ fn csv(results: &[JourneyResult]) -> String {
 
 fn parquet(results: &[JourneyResult]) -> Result<Vec<u8>, Diagnostic> {
     let rows = rows(results);
-    let numeric = |i: usize| !matches!(COLUMNS[i], "journey" | "breakdown" | "name" | "segment");
-    let counts = |i: usize| matches!(COLUMNS[i], "stage" | "reached" | "dropped" | "kpi");
-    let fields: Vec<Field> = (0..COLUMNS.len())
-        .map(|i| {
-            let t = if !numeric(i) {
-                DataType::Utf8
-            } else if counts(i) {
-                DataType::UInt64
-            } else {
-                DataType::Float64
-            };
-            Field::new(COLUMNS[i], t, true)
-        })
-        .collect();
-    let columns: Vec<ArrayRef> = (0..COLUMNS.len())
-        .map(|i| -> ArrayRef {
-            let cells = rows.iter().map(|r| r[i].as_str());
-            if !numeric(i) {
-                Arc::new(StringArray::from_iter(
-                    cells.map(|c| (!c.is_empty() || i == 0).then_some(c)),
-                ))
-            } else if counts(i) {
-                Arc::new(UInt64Array::from_iter(cells.map(|c| c.parse::<u64>().ok())))
-            } else {
-                Arc::new(Float64Array::from_iter(
-                    cells.map(|c| c.parse::<f64>().ok()),
-                ))
-            }
-        })
+    let text = |f: fn(&StageRow) -> Option<String>| -> ArrayRef {
+        Arc::new(StringArray::from_iter(rows.iter().map(f)))
+    };
+    let count = |f: fn(&StageRow) -> Option<u64>| -> ArrayRef {
+        Arc::new(UInt64Array::from_iter(rows.iter().map(f)))
+    };
+    let number = |f: &dyn Fn(&StageRow) -> Option<f64>| -> ArrayRef {
+        Arc::new(Float64Array::from_iter(rows.iter().map(f)))
+    };
+    let mut columns: Vec<ArrayRef> = vec![
+        text(|r| Some(r.journey.to_string())),
+        text(|r| r.breakdown.clone()),
+        count(|r| Some(r.stage)),
+        text(|r| Some(r.name.to_string())),
+        text(|r| r.segment.map(str::to_string)),
+        count(|r| Some(r.reached)),
+        number(&|r| r.conversion),
+        number(&|r| r.overall),
+        count(|r| r.dropped),
+        number(&|r| r.dropped_rate),
+        count(|r| r.kpi),
+        number(&|r| r.kpi_progress),
+    ];
+    for k in 0..6 {
+        columns.push(number(&|r| r.ttc[k]));
+    }
+    let fields: Vec<Field> = COLUMNS
+        .iter()
+        .zip(&columns)
+        .map(|(name, c)| Field::new(*name, c.data_type().clone(), true))
         .collect();
     let err =
         |e: String| Diagnostic::new("J5003", format!("cannot encode results as Parquet: {e}"));

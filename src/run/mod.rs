@@ -121,17 +121,27 @@ pub async fn plan(
     lower::lower(j, &binding, df.logical_plan().clone())
 }
 
+/// Run journeys over activity data: the one way the command line, the report and the tests run
+/// them. The data is registered (and every file's schema read) once; every journey is lowered
+/// (a journey's mistake comes back with its index); then all run together, in one scan.
 pub async fn run(
     options: &RunOptions,
     config: &Config,
     sources: &[Source<'_>],
-) -> Result<Vec<JourneyResult>, Diagnostic> {
+) -> Result<Vec<JourneyResult>, Failure> {
     let (ctx, data) = open(options, config).await?;
     let mut lowered = Vec::new();
-    for s in sources {
-        lowered.push(plan(&ctx, &data, config, s.journey, options).await?);
+    for (i, s) in sources.iter().enumerate() {
+        lowered.push(
+            plan(&ctx, &data, config, s.journey, options)
+                .await
+                .map_err(|diagnostic| Failure {
+                    journey: Some(i),
+                    diagnostic,
+                })?,
+        );
     }
-    run_planned(&ctx, &data, options, config, sources, &lowered).await
+    Ok(run_planned(&ctx, &data, options, config, sources, &lowered).await?)
 }
 
 /// The one pass over the data for planned journeys: counts, kept rows and the plan.
@@ -172,7 +182,7 @@ async fn scan(
 
 /// Run planned journeys together over data registered by [`open`]: one scan for all of them
 /// ([`pass`]), whatever their number (docs/performance.md).
-pub async fn run_planned(
+async fn run_planned(
     ctx: &SessionContext,
     data: &DataSet,
     options: &RunOptions,
