@@ -20,6 +20,7 @@ mod features;
 mod funnel;
 mod fuzz;
 mod grammar;
+mod layers;
 mod registry;
 mod review;
 mod run;

@@ -1,6 +1,7 @@
 //! The checked journey (HIR): what the lowering and the engine consume. Everything here has been
 //! validated — names resolved to indices, numbers positive, durations in microseconds, regexes
-//! compiled once, `not` only where it means something — so later stages never re-check.
+//! valid and within the size limit (kept as text: DataFusion compiles them), `not` only where it
+//! means something, rules numbered — so later stages never re-check.
 
 use crate::span::{Span, Spanned};
 use crate::syntax::ast;

@@ -100,7 +100,7 @@ pub(crate) fn guard_any<T, E: From<crate::diagnostics::Diagnostic>>(
             .map(|s| s.to_string())
             .or_else(|| payload.downcast_ref::<String>().cloned())
             .unwrap_or_else(|| "unknown".into());
-        Err(crate::run::internal(format!("a panic: {what}"))
+        Err(crate::diagnostics::Diagnostic::internal(format!("a panic: {what}"))
             .help("this is a bug in journey (or in a reader of the data); please report it with the command and, if you can, the data file")
             .into())
     })

@@ -8,7 +8,7 @@
 //! are a conflict, an error if a journey reads the column; a type declared in `journey.toml`
 //! wins over what the files suggest.
 //!
-//! Files are read in groups of one format, compression and schema ([`register`]), each group
+//! Files are read in groups of one format, compression and schema (`register.rs`), each group
 //! projected onto the table's schema (NULL where it lacks a column), the groups unioned: a CSV
 //! file is never read with another file's column order, and a missing column is known, per
 //! file, to the lowering, which refuses it unless `missing_columns = "null"`.

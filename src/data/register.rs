@@ -86,16 +86,13 @@ fn table(
     listing: &Listing,
     g: &Group,
 ) -> Result<Arc<ListingTable>, Diagnostic> {
+    // Building a listing table reads nothing: a failure here is journey's own.
     let fail = |e: datafusion::error::DataFusionError| {
-        Diagnostic::new(
-            "J5001",
-            format!(
-                "cannot read the data ({}): {}",
-                listing.describe(),
-                crate::diagnostics::one_line(&e.to_string())
-            ),
-        )
-        .help("check that the files are complete and of the format their names say")
+        Diagnostic::internal(format!(
+            "cannot register the data ({}): {}",
+            listing.describe(),
+            crate::diagnostics::one_line(&e.to_string())
+        ))
     };
     let urls = g
         .files
@@ -148,15 +145,11 @@ fn register_groups(
     columns: &BTreeMap<String, ColumnInfo>,
 ) -> Result<(), Diagnostic> {
     let fail = |e: datafusion::error::DataFusionError| {
-        Diagnostic::new(
-            "J5001",
-            format!(
-                "cannot read the data ({}): {}",
-                listing.describe(),
-                crate::diagnostics::one_line(&e.to_string())
-            ),
-        )
-        .help("this is a bug in journey; please report it with the files' schemas")
+        Diagnostic::internal(format!(
+            "cannot register the data ({}): {}",
+            listing.describe(),
+            crate::diagnostics::one_line(&e.to_string())
+        ))
     };
     let conflicts = columns.values().any(|c| c.conflict.is_some());
     if let [g] = groups {
@@ -181,15 +174,11 @@ fn register_union(
     columns: &BTreeMap<String, ColumnInfo>,
 ) -> Result<(), Diagnostic> {
     let fail = |e: datafusion::error::DataFusionError| {
-        Diagnostic::new(
-            "J5001",
-            format!(
-                "cannot read the data ({}): {}",
-                listing.describe(),
-                crate::diagnostics::one_line(&e.to_string())
-            ),
-        )
-        .help("this is a bug in journey; please report it with the files' schemas")
+        Diagnostic::internal(format!(
+            "cannot register the data ({}): {}",
+            listing.describe(),
+            crate::diagnostics::one_line(&e.to_string())
+        ))
     };
     let mut union: Option<LogicalPlanBuilder> = None;
     for (k, g) in groups.iter().enumerate() {

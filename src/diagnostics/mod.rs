@@ -71,6 +71,13 @@ impl Diagnostic {
         }
     }
 
+    /// A failure of journey itself, not of its input (J5005): said so, with a request to report
+    /// it, so that a bug is never mistaken for bad data.
+    pub fn internal(what: impl std::fmt::Display) -> Self {
+        Diagnostic::new("J5005", format!("internal error: {what}"))
+            .help("this is a bug in journey, not a problem with the journey or the data; please report it with the command you ran")
+    }
+
     /// Point at a data file (and a row of it, counted from 1 without the header).
     pub fn in_data(mut self, path: &std::path::Path, row: Option<u64>) -> Self {
         self.location = Some(Location {

@@ -15,13 +15,13 @@ const ATOM: u8 = 4;
 /// The condition on one line (groups as `any of { a, b }`): a canonical text, equal for two
 /// conditions exactly when they were written the same way up to layout and comments.
 pub fn condition_text(c: &Condition) -> String {
-    render(c, 0, 0, false)
+    render(c, 0, false)
 }
 
 /// A condition after `when` / `exclude when` on a line at indent `level`, `extra` characters of
 /// keywords around it: one line if it fits, else broken at its top-level `and` / `or`.
 pub(super) fn statement(c: &Condition, level: usize, extra: usize) -> String {
-    let flat = render(c, level, 0, true);
+    let flat = render(c, level, true);
     let fits = !flat.contains('\n') && indent(level).len() + extra + flat.len() <= WIDTH;
     let (parts, word, prec) = match &c.kind {
         ConditionKind::And(parts) => (parts, "and", AND),
@@ -54,7 +54,7 @@ fn prec(c: &Condition) -> u8 {
 /// A child of an operator of strength `parent`: parenthesised unless it binds more tightly
 /// (so `(a or b) or c` keeps its parentheses and its tree).
 fn child(c: &Condition, level: usize, parent: u8, multiline: bool) -> String {
-    let text = render(c, level, parent, multiline);
+    let text = render(c, level, multiline);
     if prec(c) <= parent && prec(c) < UNARY {
         format!("({text})")
     } else {
@@ -62,14 +62,14 @@ fn child(c: &Condition, level: usize, parent: u8, multiline: bool) -> String {
     }
 }
 
-fn render(c: &Condition, level: usize, _ctx: u8, multiline: bool) -> String {
+fn render(c: &Condition, level: usize, multiline: bool) -> String {
     match &c.kind {
         ConditionKind::Or(parts) => join(parts, " or ", level, OR, multiline),
         ConditionKind::And(parts) => join(parts, " and ", level, AND, multiline),
         ConditionKind::Not(inner) => format!("not {}", child(inner, level, UNARY - 1, multiline)),
         ConditionKind::AtLeast { times, counted } => {
             let word = if times.node == 1 { "time" } else { "times" };
-            let inner = render(counted, level, ATOM, multiline);
+            let inner = render(counted, level, multiline);
             let inner = if prec(counted) < ATOM {
                 format!("({inner})")
             } else {
@@ -93,13 +93,13 @@ fn join(parts: &[Condition], sep: &str, level: usize, p: u8, multiline: bool) ->
 
 fn block(head: &str, members: &[Condition], level: usize, multiline: bool) -> String {
     if !multiline {
-        let inner: Vec<String> = members.iter().map(|m| render(m, 0, 0, false)).collect();
+        let inner: Vec<String> = members.iter().map(|m| render(m, 0, false)).collect();
         return format!("{head} {{ {} }}", inner.join(", "));
     }
     let mut out = format!("{head} {{\n");
     for m in members {
         out.push_str(&indent(level + 1));
-        out.push_str(&render(m, level + 1, 0, true));
+        out.push_str(&render(m, level + 1, true));
         out.push('\n');
     }
     out.push_str(&indent(level));

@@ -10,7 +10,7 @@ use datafusion::prelude::SessionContext;
 pub fn sql(lowered: &Lowered) -> Result<String, Diagnostic> {
     datafusion::sql::unparser::plan_to_sql(&lowered.funnel)
         .map(|s| s.to_string())
-        .map_err(|e| Diagnostic::new("J5001", format!("cannot show the plan as SQL: {e}")))
+        .map_err(|e| Diagnostic::internal(format!("cannot show the plan as SQL: {e}")))
 }
 
 pub async fn explain(
@@ -18,9 +18,8 @@ pub async fn explain(
     lowered: &Lowered,
     sql_only: bool,
 ) -> Result<String, Diagnostic> {
-    let err = |e: datafusion::error::DataFusionError| {
-        Diagnostic::new("J5001", format!("cannot plan: {e}"))
-    };
+    let err =
+        |e: datafusion::error::DataFusionError| Diagnostic::internal(format!("cannot plan: {e}"));
     let sql = sql(lowered)?;
     if sql_only {
         return Ok(format!("{sql}\n"));

@@ -239,9 +239,7 @@ impl Binding<'_> {
                 Some(
                     when(any_null, lit(ScalarValue::Utf8(None)))
                         .otherwise(concat(joined))
-                        .map_err(|e| {
-                            Diagnostic::new("J5001", format!("cannot plan `same`: {e}"))
-                        })?,
+                        .map_err(|e| Diagnostic::internal(format!("cannot plan `same`: {e}")))?,
                 )
             }
         })
@@ -426,7 +424,7 @@ impl Binding<'_> {
                     )
                     .otherwise(v * lit(1_000_000i64))
                     .map_err(|e| {
-                        Diagnostic::new("J5001", format!("cannot plan the time column: {e}"))
+                        Diagnostic::internal(format!("cannot plan the time column: {e}"))
                     })?
             }
             other => {
@@ -460,7 +458,7 @@ impl Binding<'_> {
             let bit = (1u64 << i) as i64;
             let e = when(self.rule(r)?, lit(bit))
                 .otherwise(lit(0i64))
-                .map_err(|e| Diagnostic::new("J5001", format!("cannot plan a rule: {e}")))?;
+                .map_err(|e| Diagnostic::internal(format!("cannot plan a rule: {e}")))?;
             out = Some(match out {
                 None => e,
                 Some(acc) => Expr::BinaryExpr(BinaryExpr::new(

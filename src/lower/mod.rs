@@ -132,14 +132,22 @@ pub struct Pieces {
     /// of the period is needed).
     period_filter: Option<Expr>,
     rules: Option<Vec<Expr>>,
-    mask: Expr,
-    same: Option<Expr>,
-    by: Option<Expr>,
-    udaf: FunnelUdaf,
-    /// Rows in scope (a usable time, in the period).
+    /// What the aggregate takes of each row.
+    row: RowExprs,
+    /// Rows in scope (a contact, a usable time, in the period).
     in_scope: Expr,
     /// The period, so journeys with the same scope share its count.
     period: Option<(i64, i64)>,
+}
+
+/// A journey's expressions over one activity row, as its aggregate takes them: the rule mask,
+/// the `same` and `by` values, and the aggregate itself.
+#[derive(Clone)]
+pub struct RowExprs {
+    pub mask: Expr,
+    pub same: Option<Expr>,
+    pub by: Option<Expr>,
+    pub udaf: FunnelUdaf,
 }
 
 impl Pieces {
@@ -211,19 +219,18 @@ pub fn lower(
         tiebreak,
         period_filter: period.clone(),
         rules: (program.order != Order::Strict).then_some(rules),
-        mask,
-        same,
-        by,
-        udaf: udaf.clone(),
+        row: RowExprs {
+            mask,
+            same,
+            by,
+            udaf: udaf.clone(),
+        },
         in_scope: period.unwrap_or(usable),
         period: j.period.map(|p| (p.from, p.to)),
         time,
     };
-    let (funnel, scope) = plans(&pieces, scan).map_err(|e| {
-        Diagnostic::new("J5001", format!("cannot plan journey \"{}\": {e}", j.name)).help(
-            "this is a bug in journey if the data's columns are as documented; please report it",
-        )
-    })?;
+    let (funnel, scope) = plans(&pieces, scan)
+        .map_err(|e| Diagnostic::internal(format!("cannot plan journey \"{}\": {e}", j.name)))?;
     Ok(Lowered {
         program,
         rules: j.rules.rules.clone(),
@@ -245,10 +252,10 @@ fn plans(
         p.contact.clone().alias(CONTACT),
         p.time.clone().alias("t"),
         p.tiebreak.clone().alias("tiebreak"),
-        p.mask.clone().alias("mask"),
+        p.row.mask.clone().alias("mask"),
     ];
     let mut args = vec![col("t"), col("tiebreak"), col("mask")];
-    for (name, e) in [("same", &p.same), ("by", &p.by)] {
+    for (name, e) in [("same", &p.row.same), ("by", &p.row.by)] {
         if let Some(e) = e {
             columns.push(e.clone().alias(name));
             args.push(col(name));
@@ -261,7 +268,10 @@ fn plans(
     };
     let funnel = filtered
         .project(columns)?
-        .aggregate(vec![col(CONTACT)], vec![p.udaf.call(args).alias(FUNNEL)])?
+        .aggregate(
+            vec![col(CONTACT)],
+            vec![p.row.udaf.call(args).alias(FUNNEL)],
+        )?
         .build()?;
 
     // The contacts and rows in scope, and the rows that cannot count: without a contact, or

@@ -10,10 +10,11 @@
 //! contact, the time, `keep` (the row can fill a stage of some journey) and `scope_k` (the row
 //! is in scope `k`). The runner (`run::pass`) then counts the distinct contacts of each scope
 //! and, on the kept rows only (about 2% in the benchmark), evaluates each journey's expressions
-//! ([`JourneyExprs`]) before the chain search. This is the funnel plan of [`super::Shared`]
-//! (whose SQL `journey explain` shows) and its scope plan, fused, so the data is read once.
+//! ([`PassJourney`]) before the chain search. These are a journey's funnel plan (whose SQL
+//! `journey explain` shows) and its scope plan, fused, and shared by every journey of the run,
+//! so the data is read once.
 
-use super::{keep_rows, Pieces};
+use super::{keep_rows, Pieces, RowExprs};
 use datafusion::common::Column;
 use datafusion::error::Result;
 use datafusion::logical_expr::utils::disjunction;
@@ -32,21 +33,19 @@ pub fn scope_column(k: usize) -> String {
     format!("__journey_scope_{k}")
 }
 
-/// One journey's expressions over the kept rows (the pass plan's output columns).
+/// One journey in the pass: its row expressions, evaluated on the kept rows, and which of them
+/// it sees.
 #[derive(Clone)]
-pub struct JourneyExprs {
-    pub mask: Expr,
+pub struct PassJourney {
+    pub row: RowExprs,
     /// The rows this journey's aggregate sees among the kept ones (`None`: all of them).
     pub keep: Option<Expr>,
-    pub same: Option<Expr>,
-    pub by: Option<Expr>,
-    pub udaf: crate::engine::udaf::FunnelUdaf,
 }
 
 pub struct PassPlan {
     pub plan: LogicalPlan,
     /// Per journey, its expressions.
-    pub journeys: Vec<JourneyExprs>,
+    pub journeys: Vec<PassJourney>,
     /// Per journey, the index of its scope (`scope_column(k)`).
     pub scope_of: Vec<usize>,
     pub scopes: usize,
@@ -121,25 +120,22 @@ pub fn pass(journeys: &[&Pieces], scan: LogicalPlan) -> Result<PassPlan> {
         };
         scope_of.push(k);
     }
-    let exprs: Vec<JourneyExprs> = journeys
+    let exprs: Vec<PassJourney> = journeys
         .iter()
-        .map(|p| JourneyExprs {
-            mask: p.mask.clone(),
+        .map(|p| PassJourney {
+            row: p.row.clone(),
             // One journey keeps exactly its own rows: no second test.
             keep: if journeys.len() == 1 { None } else { p.keep() },
-            same: p.same.clone(),
-            by: p.by.clone(),
-            udaf: p.udaf.clone(),
         })
         .collect();
     // The data columns the journeys' expressions read, passed through for the kept rows.
     let mut raw: BTreeSet<Column> = BTreeSet::new();
     for j in &exprs {
         for e in [
-            Some(&j.mask),
+            Some(&j.row.mask),
             j.keep.as_ref(),
-            j.same.as_ref(),
-            j.by.as_ref(),
+            j.row.same.as_ref(),
+            j.row.by.as_ref(),
         ]
         .into_iter()
         .flatten()

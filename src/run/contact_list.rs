@@ -1,7 +1,7 @@
 //! `journey contacts`: each contact with a stage-matching activity and its reach times, from the
 //! one-journey plans `journey explain` shows (the aggregate per contact, and the scope count).
 
-use super::errors::{execution_error, internal};
+use super::errors::execution_error;
 use super::locate::bad_rows;
 use super::results::SkippedRows;
 use super::{no_rows, open, plan, RunOptions, Source};
@@ -103,7 +103,7 @@ pub async fn contact_reaches(
             contact,
             &datafusion::arrow::datatypes::DataType::Utf8,
         )
-        .map_err(|e| internal(format!("cannot read contact ids: {e}")))?;
+        .map_err(|e| Diagnostic::internal(format!("cannot read contact ids: {e}")))?;
         let text = text.as_string::<i32>();
         let reach = reaches(std::slice::from_ref(b));
         for (i, r) in reach.into_iter().enumerate() {

@@ -1,5 +1,5 @@
 //! What can go wrong running journeys over data, as types: each kind of failure has its code, and
-//! a failure of journey itself ([`internal`], J5005) is never confused with bad data.
+//! a failure of journey itself (`Diagnostic::internal`, J5005) is never confused with bad data.
 //!
 //! A DataFusion error is sorted by its variants (Arrow's parse, cast and CSV errors, journey's own
 //! time error, I/O), never by searching its text for words. Arrow's errors carry their details
@@ -34,12 +34,6 @@ impl std::ops::Deref for Failure {
     fn deref(&self) -> &Diagnostic {
         &self.diagnostic
     }
-}
-
-/// A failure of journey itself, not of its input: said so, with a request to report it.
-pub fn internal(what: impl std::fmt::Display) -> Diagnostic {
-    Diagnostic::new("J5005", format!("internal error: {what}"))
-        .help("this is a bug in journey, not a problem with the journey or the data; please report it with the command you ran")
 }
 
 /// A CSV value that does not parse as its column's type.
@@ -156,7 +150,7 @@ impl ExecError {
                 format!("cannot read the data ({label}): {said}"),
             )
             .help("check that the files are complete and of the format their extension says"),
-            ExecError::Internal => internal(said),
+            ExecError::Internal => Diagnostic::internal(said),
         }
     }
 }

@@ -45,7 +45,7 @@ impl Kept {
                 .map(|k| self.columns[k].clone()),
         );
         let keep = s.keep.map(|k| self.columns[k].as_boolean());
-        let udaf = &p.journeys[i].udaf;
+        let udaf = &p.journeys[i].row.udaf;
         let chunk = self.ranges.len().div_ceil(self.threads).max(1);
         let parts: Vec<Result<Vec<ContactReach>>> = std::thread::scope(|scope| {
             let handles: Vec<_> = self

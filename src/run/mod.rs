@@ -17,7 +17,7 @@ mod unmatched;
 mod warnings;
 
 pub use contact_list::contact_reaches;
-pub use errors::{execution_error, internal, Failure};
+pub use errors::{execution_error, Failure};
 
 use crate::check::hir;
 use crate::config::{Config, MissingColumns};
@@ -108,7 +108,7 @@ pub async fn plan(
     let df = ctx
         .table(TABLE)
         .await
-        .map_err(|e| internal(format!("the data's table is not registered: {e}")))?;
+        .map_err(|e| Diagnostic::internal(format!("the data's table is not registered: {e}")))?;
     let binding = Binding::new(
         config,
         data,
@@ -159,12 +159,12 @@ async fn scan(
     let scan = ctx
         .table(TABLE)
         .await
-        .map_err(|e| internal(format!("the data's table is not registered: {e}")))?
+        .map_err(|e| Diagnostic::internal(format!("the data's table is not registered: {e}")))?
         .logical_plan()
         .clone();
     let pieces: Vec<&lower::Pieces> = lowered.iter().map(|l| &l.pieces).collect();
     let planned = lower::pass::pass(&pieces, scan)
-        .map_err(|e| internal(format!("cannot plan the journeys: {e}")))?;
+        .map_err(|e| Diagnostic::internal(format!("cannot plan the journeys: {e}")))?;
     t.plan = clock.elapsed();
     let (done, kept) = match pass::execute(ctx, &planned, options.target_partitions.max(1)).await {
         Ok(x) => x,

@@ -174,10 +174,10 @@ pub async fn execute(
     let mut slots = Vec::new();
     for j in &p.journeys {
         slots.push(Slots {
-            mask: slot(&j.mask),
+            mask: slot(&j.row.mask),
             keep: j.keep.as_ref().map(&mut slot),
-            same: j.same.as_ref().map(&mut slot),
-            by: j.by.as_ref().map(&mut slot),
+            same: j.row.same.as_ref().map(&mut slot),
+            by: j.row.by.as_ref().map(&mut slot),
         });
     }
     let exprs: Vec<Arc<dyn PhysicalExpr>> = distinct

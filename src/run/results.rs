@@ -1,6 +1,6 @@
 //! The results model: every number of docs/semantics.md for a journey, in the shape
 //! docs/results.md documents. The JSON results are this model serialized, and `journey compare`
-//! reads them back into it; every other output is built from it ([`crate::report`]).
+//! reads them back into it; every other output is built from it (by `report/`).
 
 use serde::{Deserialize, Serialize};
 

@@ -10,25 +10,21 @@ pub struct File {
     pub journeys: Vec<Journey>,
 }
 
+/// A `journey "…" { … }` or `stage "…" { … }` block: a name and its options. The two have one
+/// shape, as the grammar accepts every option in both and the checker sorts them out.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Journey {
+pub struct Block {
     pub name: Spanned<String>,
     pub items: Vec<Item>,
-    /// From the `journey` keyword to the closing brace.
+    /// From the keyword to the closing brace.
     pub span: Span,
-    /// The `journey` keyword, for "first declared here" labels.
+    /// The `journey` or `stage` keyword, for "first declared here" labels.
     pub keyword: Span,
     pub close_brace: Span,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Stage {
-    pub name: Spanned<String>,
-    pub items: Vec<Item>,
-    pub span: Span,
-    pub keyword: Span,
-    pub close_brace: Span,
-}
+pub type Journey = Block;
+pub type Stage = Block;
 
 /// One option of a journey or stage body. The grammar accepts every option in both places; the
 /// checker reports one in the wrong place.

@@ -18,14 +18,6 @@ pub struct Builder {
 
 type P<'i> = Pair<'i, R>;
 
-struct Block {
-    name: Spanned<String>,
-    items: Vec<Item>,
-    span: Span,
-    keyword: Span,
-    close_brace: Span,
-}
-
 impl Builder {
     pub fn new(offset: usize) -> Self {
         Builder {
@@ -49,25 +41,11 @@ impl Builder {
     }
 
     fn journey(&mut self, p: P) -> Journey {
-        let b = self.block(p);
-        Journey {
-            name: b.name,
-            items: b.items,
-            span: b.span,
-            keyword: b.keyword,
-            close_brace: b.close_brace,
-        }
+        self.block(p)
     }
 
     fn stage(&mut self, p: P) -> Stage {
-        let b = self.block(p);
-        Stage {
-            name: b.name,
-            items: b.items,
-            span: b.span,
-            keyword: b.keyword,
-            close_brace: b.close_brace,
-        }
+        self.block(p)
     }
 
     /// `keyword "name" { item* }`, the shape of journeys and stages.
