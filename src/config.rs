@@ -38,6 +38,20 @@ pub struct Config {
     pub time: TimeOptions,
     #[serde(default)]
     pub data: DataOptions,
+    /// Where the config came from, for messages (not part of what it says).
+    #[serde(skip)]
+    pub origin: Origin,
+}
+
+/// Where a config came from: a file, or the defaults and where journey looked for a file.
+#[derive(Debug, Clone, Default)]
+pub struct Origin(pub String);
+
+/// Two configs that say the same are equal, wherever they came from.
+impl PartialEq for Origin {
+    fn eq(&self, _: &Origin) -> bool {
+        true
+    }
 }
 
 /// A column type a user can declare.
@@ -159,39 +173,67 @@ impl Default for ActivityTypes {
 }
 
 impl Config {
-    /// `explicit` if given, else `journey.toml` in the folder of the first journey, else the
-    /// defaults. Returns the config and the file it came from.
+    /// `explicit` if given, else the nearest `journey.toml` from the folder of the first
+    /// journey up to the repository root (the first folder holding `.git`), else the defaults.
+    /// Returns the config and the file it came from.
     pub fn find(
         explicit: Option<&Path>,
         journey: &Path,
     ) -> Result<(Config, Option<PathBuf>), Diagnostic> {
-        let candidate = match explicit {
-            Some(p) => Some(p.to_path_buf()),
-            None => {
-                let dir = journey
-                    .parent()
-                    .filter(|d| !d.as_os_str().is_empty())
-                    .unwrap_or(Path::new("."));
-                let p = dir.join("journey.toml");
-                p.exists().then_some(p)
-            }
+        let dir = journey
+            .parent()
+            .filter(|d| !d.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        let (candidate, looked) = match explicit {
+            Some(p) => (Some(p.to_path_buf()), Vec::new()),
+            None => nearest(dir),
         };
         match candidate {
-            None => Ok((Config::default(), None)),
+            None => {
+                let origin = match (looked.first(), looked.last()) {
+                    (Some(first), Some(last)) if first != last => format!(
+                        "default names: no journey.toml in {} or its parents up to {}",
+                        first.display(),
+                        last.display()
+                    ),
+                    (Some(first), _) => {
+                        format!("default names: no journey.toml in {}", first.display())
+                    }
+                    _ => "default names".to_string(),
+                };
+                Ok((
+                    Config {
+                        origin: Origin(origin),
+                        ..Config::default()
+                    },
+                    None,
+                ))
+            }
             Some(path) => {
                 let text = std::fs::read_to_string(&path).map_err(|e| {
                     Diagnostic::new("J4005", format!("cannot read {}: {e}", path.display()))
                         .help("pass an existing file to --config, or remove the option to use the defaults")
                 })?;
-                let cfg = Config::parse(&text).map_err(|e| {
+                let mut cfg = Config::parse(&text).map_err(|e| {
                     Diagnostic::new(
                         "J4005",
                         format!("{} is not a valid journey.toml: {e}", path.display()),
                     )
                     .help("see docs/data.md for the keys of [columns] and [activity_types]")
                 })?;
+                cfg.origin = Origin(format!("mapped by {}", path.display()));
                 Ok((cfg, Some(path)))
             }
+        }
+    }
+
+    /// What journey tells a user about the mapping in force ("mapped by journeys/journey.toml",
+    /// or where it looked for one).
+    pub fn origin(&self) -> &str {
+        if self.origin.0.is_empty() {
+            "default names"
+        } else {
+            &self.origin.0
         }
     }
 
@@ -223,6 +265,34 @@ fn check_time_format(f: &str) -> Result<(), String> {
         ));
     }
     Ok(())
+}
+
+/// The nearest `journey.toml` from `dir` up to the repository root, and the folders looked in.
+fn nearest(dir: &Path) -> (Option<PathBuf>, Vec<PathBuf>) {
+    let mut looked = Vec::new();
+    let Ok(abs) = std::path::absolute(dir) else {
+        return (None, looked);
+    };
+    let cwd = std::env::current_dir().ok();
+    // Shown as given where possible: relative to the current folder.
+    let shown = |p: &Path| -> PathBuf {
+        match cwd.as_deref().and_then(|c| p.strip_prefix(c).ok()) {
+            Some(rel) if rel.as_os_str().is_empty() => PathBuf::from("."),
+            Some(rel) => rel.to_path_buf(),
+            None => p.to_path_buf(),
+        }
+    };
+    for folder in abs.ancestors() {
+        let candidate = folder.join("journey.toml");
+        looked.push(shown(folder));
+        if candidate.is_file() {
+            return (Some(shown(&candidate)), looked);
+        }
+        if folder.join(".git").exists() {
+            break;
+        }
+    }
+    (None, looked)
 }
 
 #[cfg(test)]
@@ -260,6 +330,13 @@ mod tests {
         assert_eq!(cfg.activity_types.form_submission, "formsubmit");
         let bad = Config::find(Some(&dir.join("missing.toml")), &journey).unwrap_err();
         assert_eq!(bad.code, "J4005");
+        // From a folder below, the nearest journey.toml above is found, and said.
+        let below = dir.join("journeys/more");
+        std::fs::create_dir_all(&below).unwrap();
+        let (cfg, from) = Config::find(None, &below.join("x.journey")).unwrap();
+        assert_eq!(cfg.columns.contact, "ContactID");
+        assert_eq!(from, Some(dir.join("journey.toml")));
+        assert!(cfg.origin().contains("journey.toml"), "{}", cfg.origin());
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }

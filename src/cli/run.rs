@@ -11,7 +11,7 @@ use std::process::ExitCode;
 /// Run journeys over activity data and show the funnel.
 #[derive(clap::Args)]
 #[command(
-    after_help = "Examples:\n  journey run journeys/small-business-loan.journey                 # the bundled sample data\n  journey run journeys/ --data exports/activities.parquet\n  journey run loan.journey --data 'exports/2025-*.csv' --format json --output loan.json\n  journey run loan.journey --by utm_source --top 5\n  journey run loan.journey --compare baseline.json --fail-over 10\n\nData: a Parquet, CSV, NDJSON or Arrow IPC file, a folder of them, or a glob. Without --data,\nthe data/ folder beside the journey is used. Columns are mapped by journey.toml (beside the\njourney, or --config); see docs/data.md."
+    after_help = "Examples:\n  journey run journeys/small-business-loan.journey                 # the bundled sample data\n  journey run journeys/ --data exports/activities.parquet\n  journey run loan.journey --data 'exports/2025-*.csv' --format json --output loan.json\n  journey run loan.journey --by utm_source --top 5\n  journey run loan.journey --compare baseline.json --fail-over 10\n\nData: a Parquet, CSV, NDJSON or Arrow IPC file, a folder of them, or a glob. Without --data,\nthe data/ folder beside the journey is used. Columns are mapped by the nearest journey.toml (from\nthe journey's folder up to the repository root, or --config); see docs/data.md."
 )]
 pub struct Args {
     #[command(flatten)]
@@ -36,7 +36,8 @@ pub struct Common {
     /// Activity data: file, folder or glob.
     #[arg(long)]
     data: Option<String>,
-    /// The project file mapping columns and activity types (default: journey.toml beside the journey).
+    /// The project file mapping columns and activity types (default: the nearest journey.toml,
+    /// from the journey's folder up to the repository root).
     #[arg(long)]
     config: Option<PathBuf>,
     /// Write to this file (atomically) instead of standard output.

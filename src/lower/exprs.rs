@@ -138,7 +138,11 @@ impl Binding<'_> {
                 many.join(", ")
             )),
         }
-        help.push_str(&format!("the data has: {}", available.join(", ")));
+        help.push_str(&format!(
+            "the data has: {} ({})",
+            available.join(", "),
+            self.config.origin()
+        ));
         d.help(help)
     }
 
