@@ -8,6 +8,7 @@ mod support;
 
 mod bad_data;
 mod bad_messages;
+mod batch;
 mod browser;
 mod cli;
 mod diagnostics;

@@ -13,13 +13,20 @@ pub struct Loaded {
 
 /// Load and check every file; on any error print the diagnostics and return `None`.
 pub fn load(paths: &[PathBuf], format: ErrorFormat) -> Result<Option<Vec<Loaded>>, String> {
+    let (loaded, failed) = load_each(paths, format)?;
+    Ok((failed == 0).then_some(loaded))
+}
+
+/// Load and check every file, printing the diagnostics: the files without errors, and how many
+/// had errors.
+pub fn load_each(paths: &[PathBuf], format: ErrorFormat) -> Result<(Vec<Loaded>, usize), String> {
     let files = super::files::journey_files(paths)?;
     if files.is_empty() {
         return Err("no .journey files found".into());
     }
     let color = super::stderr_color();
     let mut out = Vec::new();
-    let mut failed = false;
+    let mut failed = 0;
     for path in files {
         let text = match super::files::read_journey(&path) {
             Ok(t) => t,
@@ -28,7 +35,7 @@ pub fn load(paths: &[PathBuf], format: ErrorFormat) -> Result<Option<Vec<Loaded>
                     "{}",
                     render(std::slice::from_ref(&d), "", "", format, color)
                 );
-                failed = true;
+                failed += 1;
                 continue;
             }
         };
@@ -41,7 +48,7 @@ pub fn load(paths: &[PathBuf], format: ErrorFormat) -> Result<Option<Vec<Loaded>
             );
         }
         if checked.has_errors() {
-            failed = true;
+            failed += 1;
             continue;
         }
         out.push(Loaded {
@@ -50,7 +57,7 @@ pub fn load(paths: &[PathBuf], format: ErrorFormat) -> Result<Option<Vec<Loaded>
             journeys: checked.journeys,
         });
     }
-    Ok((!failed).then_some(out))
+    Ok((out, failed))
 }
 
 /// Print a diagnostic from running a journey (pointing into its file when it has labels).

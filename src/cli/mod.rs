@@ -1,6 +1,7 @@
 //! The `journey` command line: one subcommand per file in this folder, each a thin layer over
 //! the library's pipeline stages.
 
+mod batch;
 mod check;
 mod compare;
 mod contacts;

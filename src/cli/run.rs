@@ -19,6 +19,10 @@ pub struct Args {
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Table)]
     format: Format,
+    /// Write one result per journey (JSON and Parquet) and a summary (CSV and Parquet) into
+    /// this folder, from one scan; a journey that fails does not stop the others.
+    #[arg(long, value_name = "DIR", conflicts_with_all = ["compare", "output"])]
+    output_dir: Option<PathBuf>,
     /// Compare with a baseline (`--format json` results of an earlier run): standard output
     /// shows the per-stage deltas; --output still receives the results.
     #[arg(long, value_name = "BASELINE.json")]
@@ -32,34 +36,34 @@ pub struct Args {
 pub struct Common {
     /// Journey files or folders.
     #[arg(required = true)]
-    journeys: Vec<PathBuf>,
+    pub(super) journeys: Vec<PathBuf>,
     /// Activity data: file, folder or glob.
     #[arg(long)]
-    data: Option<String>,
+    pub(super) data: Option<String>,
     /// The project file mapping columns and activity types (default: the nearest journey.toml,
     /// from the journey's folder up to the repository root).
     #[arg(long)]
-    config: Option<PathBuf>,
+    pub(super) config: Option<PathBuf>,
     /// Write to this file (atomically) instead of standard output.
     #[arg(long, short)]
-    output: Option<PathBuf>,
+    pub(super) output: Option<PathBuf>,
     /// Worker threads / partitions, 1 to 256 (results never depend on it) [default: the
     /// machine's available parallelism].
     #[arg(long, default_value_t = default_partitions(), hide_default_value = true, value_parser = clap::value_parser!(u16).range(1..=MAX_PARTITIONS))]
-    partitions: u16,
+    pub(super) partitions: u16,
     /// The funnel per day, week or month of stage-1 time (overrides the journey's `trend`).
     #[arg(long, value_enum)]
     trend: Option<TrendArg>,
     /// Break every journey down by this column's value on the stage-1 activity (overrides the
     /// journey's `by`).
     #[arg(long, value_name = "COLUMN")]
-    by: Option<String>,
+    pub(super) by: Option<String>,
     /// With a breakdown: how many values to show; the rest are merged into "other".
     #[arg(long, value_name = "N", default_value_t = run::DEFAULT_TOP as u64, value_parser = clap::value_parser!(u64).range(1..))]
-    top: u64,
+    pub(super) top: u64,
     /// Print the time of each phase and the rows scanned and matched, on standard error.
     #[arg(long)]
-    timings: bool,
+    pub(super) timings: bool,
     /// Rows that cannot count (no contact id, or a missing or unreadable time): fail (the
     /// default), or skip them and report how many were skipped, by reason.
     #[arg(long, value_enum, default_value_t = BadRows::Fail)]
@@ -68,10 +72,10 @@ pub struct Common {
     /// there and say how many files and rows (overrides journey.toml's `[data]
     /// missing_columns`).
     #[arg(long, value_enum, value_name = "error|null")]
-    missing_columns: Option<crate::config::MissingColumns>,
+    pub(super) missing_columns: Option<crate::config::MissingColumns>,
     /// How to print diagnostics.
     #[arg(long, value_enum, default_value_t = ErrorFormat::Human)]
-    error_format: ErrorFormat,
+    pub(super) error_format: ErrorFormat,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -96,6 +100,9 @@ fn default_partitions() -> u16 {
 }
 
 pub fn run(args: Args) -> Result<ExitCode, String> {
+    if let Some(dir) = &args.output_dir {
+        return super::batch::run(&args.common, dir);
+    }
     let baseline = match &args.compare {
         Some(path) => Some(super::compare::baseline(path)?),
         None if args.compare_options.fail_over.is_some() => {
@@ -113,6 +120,40 @@ pub fn run(args: Args) -> Result<ExitCode, String> {
         }
         None => Ok(ExitCode::SUCCESS),
     }
+}
+
+/// The mapping and the run options the arguments ask for, with the data listed.
+pub(super) fn setup(
+    args: &Common,
+    first: &std::path::Path,
+) -> Result<(Config, RunOptions), crate::diagnostics::Diagnostic> {
+    let (config, _) = Config::find(args.config.as_deref(), first)?;
+    let data = journeys::data_path(args.data.as_deref(), first)?;
+    let listing = crate::io::listing::list(&data)?;
+    let options = RunOptions {
+        target_partitions: args.partitions as usize,
+        skip_bad_rows: args.on_bad_rows == BadRows::Skip,
+        missing_columns: args.missing_columns,
+        trend: args.trend.map(|t| match t {
+            TrendArg::Daily => crate::check::hir::Trend::Daily,
+            TrendArg::Weekly => crate::check::hir::Trend::Weekly,
+            TrendArg::Monthly => crate::check::hir::Trend::Monthly,
+        }),
+        by: args.by.clone(),
+        top: args.top as usize,
+        timings: args.timings,
+        ..RunOptions::of(listing)
+    };
+    Ok((config, options))
+}
+
+/// The async runtime of a run: one worker thread per partition.
+pub(super) fn runtime(args: &Common) -> Result<tokio::runtime::Runtime, String> {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(args.partitions.max(1) as usize)
+        .enable_all()
+        .build()
+        .map_err(|e| format!("cannot start the runtime: {e}"))
 }
 
 /// Run the journeys and write the results in `format` (to --output, or to standard output
@@ -134,38 +175,11 @@ pub fn execute(
         journeys::report(&d, f, args.error_format);
         Ok(None)
     };
-    let first = &files[0].path;
-    let (config, _) = match Config::find(args.config.as_deref(), first) {
-        Ok(c) => c,
+    let (config, options) = match setup(args, &files[0].path) {
+        Ok(x) => x,
         Err(d) => return fail(d, None),
     };
-    let data = match journeys::data_path(args.data.as_deref(), first) {
-        Ok(d) => d,
-        Err(d) => return fail(d, None),
-    };
-    let listing = match crate::io::listing::list(&data) {
-        Ok(f) => f,
-        Err(d) => return fail(d, None),
-    };
-    let options = RunOptions {
-        target_partitions: args.partitions as usize,
-        skip_bad_rows: args.on_bad_rows == BadRows::Skip,
-        missing_columns: args.missing_columns,
-        trend: args.trend.map(|t| match t {
-            TrendArg::Daily => crate::check::hir::Trend::Daily,
-            TrendArg::Weekly => crate::check::hir::Trend::Weekly,
-            TrendArg::Monthly => crate::check::hir::Trend::Monthly,
-        }),
-        by: args.by.clone(),
-        top: args.top as usize,
-        timings: args.timings,
-        ..RunOptions::of(listing)
-    };
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(args.partitions.max(1) as usize)
-        .enable_all()
-        .build()
-        .map_err(|e| format!("cannot start the runtime: {e}"))?;
+    let runtime = runtime(args)?;
     let mut sources = Vec::new();
     let mut file_of = Vec::new();
     for f in &files {

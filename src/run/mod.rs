@@ -129,19 +129,60 @@ pub async fn run(
     config: &Config,
     sources: &[Source<'_>],
 ) -> Result<Vec<JourneyResult>, Failure> {
-    let (ctx, data) = open(options, config).await?;
-    let mut lowered = Vec::new();
-    for (i, s) in sources.iter().enumerate() {
-        lowered.push(
-            plan(&ctx, &data, config, s.journey, options)
-                .await
-                .map_err(|diagnostic| Failure {
-                    journey: Some(i),
-                    diagnostic,
-                })?,
-        );
+    let batch = run_each(options, config, sources).await?;
+    if let Some(f) = batch.failures.into_iter().next() {
+        return Err(f);
     }
-    Ok(run_planned(&ctx, &data, options, config, sources, &lowered).await?)
+    Ok(batch.results.into_iter().flatten().collect())
+}
+
+/// What a batch of journeys gave: per journey its results, or its failure.
+pub struct Batch {
+    /// In the order of the sources; `None` for a journey that failed.
+    pub results: Vec<Option<JourneyResult>>,
+    /// The journeys that could not run (each with its index), e.g. a column they need is
+    /// missing.
+    pub failures: Vec<Failure>,
+}
+
+/// [`run`], where a journey that cannot run does not stop the others (`--output-dir`): it is
+/// left out of the scan and reported. A failure of the data itself still fails them all.
+pub async fn run_each(
+    options: &RunOptions,
+    config: &Config,
+    sources: &[Source<'_>],
+) -> Result<Batch, Failure> {
+    let (ctx, data) = open(options, config).await?;
+    let mut runnable = Vec::new();
+    let mut lowered = Vec::new();
+    let mut failures = Vec::new();
+    for (i, s) in sources.iter().enumerate() {
+        match plan(&ctx, &data, config, s.journey, options).await {
+            Ok(l) => {
+                runnable.push(i);
+                lowered.push(l);
+            }
+            Err(diagnostic) => failures.push(Failure {
+                journey: Some(i),
+                diagnostic,
+            }),
+        }
+    }
+    let mut results: Vec<Option<JourneyResult>> = sources.iter().map(|_| None).collect();
+    if !runnable.is_empty() {
+        let chosen: Vec<Source> = runnable
+            .iter()
+            .map(|&i| Source {
+                journey: sources[i].journey,
+                text: sources[i].text,
+            })
+            .collect();
+        let done = run_planned(&ctx, &data, options, config, &chosen, &lowered).await?;
+        for (i, r) in runnable.into_iter().zip(done) {
+            results[i] = Some(r);
+        }
+    }
+    Ok(Batch { results, failures })
 }
 
 /// The one pass over the data for planned journeys: counts, kept rows and the plan.
