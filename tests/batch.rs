@@ -1,5 +1,6 @@
-//! `journey run JOURNEYS --output-dir DIR`: one result per journey and a summary, from one scan;
-//! a journey that fails does not stop the others.
+//! Nightly batches: `journey run JOURNEYS --output-dir DIR` writes one result per journey and a
+//! summary, from one scan, and a journey that fails does not stop the others; progress is shown
+//! only where asked.
 
 use crate::support;
 
@@ -86,4 +87,28 @@ fn a_batch_writes_every_journey_and_reports_the_failures() {
         .collect();
     assert_eq!(journeys_in_summary.len(), 5, "{summary}");
     let _ = std::fs::remove_dir_all(&root);
+}
+
+#[test]
+fn progress_only_where_asked() {
+    let run = |progress: &str| {
+        let out = Command::new(env!("CARGO_BIN_EXE_journey"))
+            .arg("run")
+            .arg(support::root().join("journeys/small-business-loan.journey"))
+            .args(["--format", "csv", "--progress", progress])
+            .output()
+            .unwrap();
+        assert!(out.status.success());
+        String::from_utf8_lossy(&out.stderr).into_owned()
+    };
+    // Not a terminal here: `auto` draws nothing; `always` writes plain lines, the last one the
+    // whole sample (its Parquet footer gives the total).
+    assert_eq!(run("auto"), "");
+    assert_eq!(run("never"), "");
+    let lines = run("always");
+    let last = lines.lines().last().unwrap_or_default();
+    assert!(
+        last.starts_with("progress: 150,000 of 150,000 rows read (100%)"),
+        "{lines}"
+    );
 }

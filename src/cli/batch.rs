@@ -26,6 +26,11 @@ pub fn run(args: &super::run::Common, dir: &Path) -> Result<ExitCode, String> {
         Err(d) => return fail(d, None),
     };
     let runtime = super::run::runtime(args)?;
+    let (progress, bar) = super::progress::start(args.progress).unzip();
+    let options = crate::run::RunOptions {
+        progress,
+        ..options
+    };
     let mut sources = Vec::new();
     let mut file_of = Vec::new();
     for f in &files {
@@ -40,8 +45,12 @@ pub fn run(args: &super::run::Common, dir: &Path) -> Result<ExitCode, String> {
     let batch =
         match super::guard_any(|| runtime.block_on(run::run_each(&options, &config, &sources))) {
             Ok(b) => b,
-            Err(f) => return fail(f.diagnostic, f.journey.map(|i| file_of[i])),
+            Err(f) => {
+                drop(bar);
+                return fail(f.diagnostic, f.journey.map(|i| file_of[i]));
+            }
         };
+    drop(bar);
     for f in &batch.failures {
         journeys::report(
             &f.diagnostic,

@@ -12,6 +12,7 @@ pub mod files;
 mod fmt;
 mod journeys;
 mod out;
+mod progress;
 mod report;
 mod run;
 mod sample;

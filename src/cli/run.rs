@@ -73,6 +73,9 @@ pub struct Common {
     /// missing_columns`).
     #[arg(long, value_enum, value_name = "error|null")]
     pub(super) missing_columns: Option<crate::config::MissingColumns>,
+    /// A progress bar on standard error: on a terminal only (auto), always, or never.
+    #[arg(long, value_enum, default_value_t = super::progress::When::Auto)]
+    pub(super) progress: super::progress::When,
     /// How to print diagnostics.
     #[arg(long, value_enum, default_value_t = ErrorFormat::Human)]
     pub(super) error_format: ErrorFormat,
@@ -180,6 +183,11 @@ pub fn execute(
         Err(d) => return fail(d, None),
     };
     let runtime = runtime(args)?;
+    let (progress, bar) = super::progress::start(args.progress).unzip();
+    let options = RunOptions {
+        progress,
+        ..options
+    };
     let mut sources = Vec::new();
     let mut file_of = Vec::new();
     for f in &files {
@@ -195,8 +203,12 @@ pub fn execute(
     let results = match super::guard_any(|| runtime.block_on(all)) {
         Ok(r) => r,
         // A journey's mistake is reported with its file.
-        Err(f) => return fail(f.diagnostic, f.journey.map(|i| file_of[i])),
+        Err(f) => {
+            drop(bar);
+            return fail(f.diagnostic, f.journey.map(|i| file_of[i]));
+        }
     };
+    drop(bar);
     for r in results.iter().filter(|r| r.rows_skipped > 0) {
         eprintln!(
             "warning: skipped {} for journey \"{}\" (--on-bad-rows skip)",

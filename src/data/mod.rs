@@ -87,6 +87,15 @@ impl DataSet {
         register::reader_columns(&self.groups, i)
     }
 
+    /// The rows of all files, when every file's footer says (Parquet): for a progress bar.
+    pub fn total_rows(&self) -> Option<u64> {
+        self.listing
+            .files
+            .iter()
+            .map(schema::footer_rows)
+            .sum::<Option<u64>>()
+    }
+
     /// "journeys/data/sample.parquet" or "3 files in exports/", for messages.
     pub fn describe(&self) -> String {
         self.listing.describe()

@@ -204,6 +204,17 @@ pub(super) fn damaged_help(f: &DataFile) -> String {
     }
 }
 
+/// The rows a file holds, where its footer says (Parquet): for progress, not for any number.
+pub(super) fn footer_rows(f: &DataFile) -> Option<u64> {
+    use datafusion::parquet::file::reader::{FileReader, SerializedFileReader};
+    if f.format != Format::Parquet {
+        return None;
+    }
+    let file = std::fs::File::open(&f.path).ok()?;
+    let reader = SerializedFileReader::new(file).ok()?;
+    u64::try_from(reader.metadata().file_metadata().num_rows()).ok()
+}
+
 /// A Parquet file ends in its metadata length and `PAR1`; readers trust that length, so check
 /// it first and call a damaged file damaged instead of letting a reader fail on it.
 fn check_parquet_footer(path: &Path) -> Result<(), Diagnostic> {

@@ -11,6 +11,7 @@ pub mod kept;
 mod locate;
 pub mod metrics;
 pub mod pass;
+pub mod progress;
 pub mod results;
 pub mod timings;
 mod unmatched;
@@ -53,6 +54,8 @@ pub struct RunOptions {
     pub top: usize,
     /// Measure the phases (`--timings`).
     pub timings: bool,
+    /// Count the rows read, for a progress bar.
+    pub progress: Option<std::sync::Arc<progress::Progress>>,
 }
 
 impl RunOptions {
@@ -207,7 +210,20 @@ async fn scan(
     let planned = lower::pass::pass(&pieces, scan)
         .map_err(|e| Diagnostic::internal(format!("cannot plan the journeys: {e}")))?;
     t.plan = clock.elapsed();
-    let (done, kept) = match pass::execute(ctx, &planned, options.target_partitions.max(1)).await {
+    if let Some(p) = &options.progress {
+        p.set_total(data.total_rows());
+    }
+    let scanned = pass::execute_with(
+        ctx,
+        &planned,
+        options.target_partitions.max(1),
+        options.progress.clone(),
+    )
+    .await;
+    if let Some(p) = &options.progress {
+        p.finish();
+    }
+    let (done, kept) = match scanned {
         Ok(x) => x,
         Err(e) => {
             let d = execution_error(e, &label, config);

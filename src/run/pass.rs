@@ -12,6 +12,7 @@
 
 use super::distinct::Contacts;
 use super::kept::{sorted, Kept, Slots};
+use super::progress::Progress;
 use super::results::SkippedRows;
 use crate::lower::pass::{self, PassPlan};
 use datafusion::arrow::array::{Array, ArrayRef, AsArray, RecordBatch};
@@ -139,6 +140,16 @@ pub async fn execute(
     p: &PassPlan,
     threads: usize,
 ) -> Result<(PassOutput, Kept)> {
+    execute_with(ctx, p, threads, None).await
+}
+
+/// [`execute`], counting the rows read into `progress` as batches arrive.
+pub async fn execute_with(
+    ctx: &SessionContext,
+    p: &PassPlan,
+    threads: usize,
+    progress: Option<Arc<Progress>>,
+) -> Result<(PassOutput, Kept)> {
     let clock = Instant::now();
     let state = ctx.state();
     let physical = state.create_physical_plan(&p.plan).await?;
@@ -189,10 +200,15 @@ pub async fn execute(
     let mut tasks = tokio::task::JoinSet::new();
     for mut stream in execute_stream_partitioned(physical, ctx.task_ctx())? {
         let (layout, exprs) = (layout.clone(), exprs.clone());
+        let progress = progress.clone();
         tasks.spawn(async move {
             let mut part = Partition::new(&layout);
             while let Some(batch) = stream.next().await {
-                part.add(&batch?, &layout, &exprs)?;
+                let batch = batch?;
+                part.add(&batch, &layout, &exprs)?;
+                if let Some(p) = &progress {
+                    p.read(batch.num_rows() as u64);
+                }
             }
             Ok::<_, DataFusionError>(part)
         });
