@@ -26,6 +26,8 @@ pub(super) struct Group {
     schema: SchemaRef,
     /// Indices into `Listing::files`.
     files: Vec<usize>,
+    /// The Hive partition values of its files (one set per group).
+    partitions: Vec<(String, Option<String>)>,
 }
 
 /// The name group `k` is registered under (also when it alone is the table).
@@ -37,17 +39,40 @@ pub(super) fn groups(listing: &Listing, files: &[SchemaRef], unified: &Unified) 
     let mut out: Vec<Group> = Vec::new();
     for (i, f) in listing.files.iter().enumerate() {
         let schema = reader_schema(f.format, &files[i], unified);
-        match out
-            .iter_mut()
-            .find(|g| g.format == f.format && g.compression == f.compression && g.schema == schema)
-        {
+        let partitions = partition_values(f, &files[i]);
+        match out.iter_mut().find(|g| {
+            g.format == f.format
+                && g.compression == f.compression
+                && g.schema == schema
+                && g.partitions == partitions
+        }) {
             Some(g) => g.files.push(i),
             None => out.push(Group {
                 format: f.format,
                 compression: f.compression,
                 schema,
                 files: vec![i],
+                partitions,
             }),
+        }
+    }
+    out
+}
+
+/// A file's partition values, by key, innermost folder winning, without the keys its own
+/// columns have.
+fn partition_values(
+    f: &crate::io::listing::DataFile,
+    schema: &SchemaRef,
+) -> Vec<(String, Option<String>)> {
+    let mut out: Vec<(String, Option<String>)> = Vec::new();
+    for (k, v) in &f.partitions {
+        if schema.field_with_name(k).is_ok() {
+            continue;
+        }
+        match out.iter_mut().find(|(o, _)| o == k) {
+            Some(slot) => slot.1 = v.clone(),
+            None => out.push((k.clone(), v.clone())),
         }
     }
     out
@@ -153,7 +178,7 @@ fn register_groups(
     };
     let conflicts = columns.values().any(|c| c.conflict.is_some());
     if let [g] = groups {
-        if !conflicts && same_fields(&g.schema, schema) {
+        if !conflicts && g.partitions.is_empty() && same_fields(&g.schema, schema) {
             // One group read as the table is: no projection in between (the common case, and
             // the benchmark's).
             let t = table(ctx, listing, g)?;
@@ -218,7 +243,14 @@ fn column(g: &Group, u: &Field, conflict: bool) -> datafusion::error::Result<Exp
     match g.schema.field_with_name(name) {
         Ok(f) if f.data_type() == u.data_type() => Ok(ident(name)),
         Ok(_) => Ok(cast(ident(name), u.data_type().clone()).alias(name)),
-        Err(_) => null(),
+        // A Hive partition: the folder's value, for every row of the group.
+        Err(_) => match g.partitions.iter().find(|(k, _)| k == name) {
+            Some((_, Some(v))) => {
+                let text = ScalarValue::Utf8(Some(v.clone()));
+                Ok(lit(text.cast_to(u.data_type())?).alias(name))
+            }
+            _ => null(),
+        },
     }
 }
 

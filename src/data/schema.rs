@@ -276,6 +276,39 @@ pub(super) fn unify(
             seen.push((i, f.data_type().clone()));
         }
     }
+    // Hive partition columns, after the files' own: a key's values are integers when they all
+    // are, else text; a file's own column of the name wins over its folder.
+    let mut keys: Vec<String> = Vec::new();
+    for f in &listing.files {
+        for (k, _) in &f.partitions {
+            if !keys.contains(k) {
+                keys.push(k.clone());
+            }
+        }
+    }
+    for key in keys {
+        let ty = partition_type(listing, &key);
+        for (i, f) in listing.files.iter().enumerate() {
+            let Some((_, value)) = f.partitions.iter().rev().find(|(k, _)| *k == key) else {
+                continue;
+            };
+            if files[i].field_with_name(&key).is_ok() {
+                continue;
+            }
+            let seen = types.entry(key.clone()).or_default();
+            if seen.is_empty() {
+                order.push(key.clone());
+            }
+            seen.push((
+                i,
+                if value.is_some() {
+                    ty.clone()
+                } else {
+                    DataType::Null
+                },
+            ));
+        }
+    }
     if order.is_empty() {
         return Err(Diagnostic::new(
             "J4003",
@@ -332,6 +365,21 @@ pub(super) fn unify(
         schema: Arc::new(Schema::new(fields)),
         columns,
     })
+}
+
+/// The type of a partition key: Int64 when every value is an integer, else text.
+pub(super) fn partition_type(listing: &Listing, key: &str) -> DataType {
+    let values = listing
+        .files
+        .iter()
+        .flat_map(|f| f.partitions.iter())
+        .filter(|(k, _)| k == key)
+        .filter_map(|(_, v)| v.as_deref());
+    if values.clone().next().is_some() && values.into_iter().all(|v| v.parse::<i64>().is_ok()) {
+        DataType::Int64
+    } else {
+        DataType::Utf8
+    }
 }
 
 /// The type two files' types of one column meet in, if they do: NULL (an empty column) meets

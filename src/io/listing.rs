@@ -22,6 +22,9 @@ pub struct DataFile {
     pub format: Format,
     pub compression: Compression,
     pub size: u64,
+    /// Hive partitions: the `key=value` folders between `--data` and the file, outermost first
+    /// (`None` for Hive's `__HIVE_DEFAULT_PARTITION__`, a NULL).
+    pub partitions: Vec<(String, Option<String>)>,
 }
 
 /// A file or folder under `--data` that is not read, and why.
@@ -88,7 +91,7 @@ impl Listing {
         let mut walk = Walk::default();
         for p in paths {
             let meta = std::fs::metadata(p).map_err(|e| unreadable(p, &e.to_string()))?;
-            walk.file(p, meta.len())?;
+            walk.file(p, meta.len(), &[])?;
         }
         finish("the given files", walk.listing)
     }
@@ -107,11 +110,11 @@ pub fn list(spec: &str) -> Result<Listing, Diagnostic> {
         if !base.is_dir() {
             return Err(no_data(spec, &walk.listing));
         }
-        walk.dir(&base, Some(&pattern))?;
+        walk.dir(&base, Some(&pattern), &[])?;
     } else {
         match std::fs::metadata(path) {
-            Ok(m) if m.is_dir() => walk.dir(path, None)?,
-            Ok(m) if m.is_file() => walk.file(path, m.len())?,
+            Ok(m) if m.is_dir() => walk.dir(path, None, &[])?,
+            Ok(m) if m.is_file() => walk.file(path, m.len(), &[])?,
             Ok(_) => return Err(unreadable(path, "it is not a regular file or folder")),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
                 if std::fs::symlink_metadata(path).is_ok() {
@@ -216,7 +219,12 @@ struct Walk {
 }
 
 impl Walk {
-    fn dir(&mut self, dir: &Path, pattern: Option<&glob::Pattern>) -> Result<(), Diagnostic> {
+    fn dir(
+        &mut self,
+        dir: &Path,
+        pattern: Option<&glob::Pattern>,
+        partitions: &[(String, Option<String>)],
+    ) -> Result<(), Diagnostic> {
         let real = std::fs::canonicalize(dir).map_err(|e| unreadable(dir, &e.to_string()))?;
         if self.ancestors.contains(&real) {
             self.skip(
@@ -257,12 +265,14 @@ impl Walk {
             };
             let matched = pattern.is_none_or(|p| matches(p, &path));
             if meta.is_dir() {
+                let mut inner = partitions.to_vec();
+                inner.extend(partition(&name));
                 // A folder the glob names is read whole.
-                self.dir(&path, if matched { None } else { pattern })?;
+                self.dir(&path, if matched { None } else { pattern }, &inner)?;
             } else if !matched {
                 continue;
             } else if meta.is_file() {
-                self.file(&path, meta.len())?;
+                self.file(&path, meta.len(), partitions)?;
             } else {
                 return Err(unreadable(&path, "it is not a regular file"));
             }
@@ -271,7 +281,12 @@ impl Walk {
         Ok(())
     }
 
-    fn file(&mut self, path: &Path, size: u64) -> Result<(), Diagnostic> {
+    fn file(
+        &mut self,
+        path: &Path,
+        size: u64,
+        partitions: &[(String, Option<String>)],
+    ) -> Result<(), Diagnostic> {
         let name = path
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
@@ -304,6 +319,7 @@ impl Walk {
             format,
             compression,
             size,
+            partitions: partitions.to_vec(),
         });
         Ok(())
     }
@@ -332,4 +348,68 @@ fn matches_hidden(pattern: &glob::Pattern, path: &Path) -> bool {
         require_literal_leading_dot: false,
     };
     pattern.matches_path_with(path, options)
+}
+
+/// A Hive partition folder's key and value (`month=2025-09`): the key a column name, the value
+/// percent-decoded as Hive escapes it, `__HIVE_DEFAULT_PARTITION__` a NULL.
+fn partition(folder: &str) -> Option<(String, Option<String>)> {
+    let (key, value) = folder.split_once('=')?;
+    let mut chars = key.chars();
+    let first = chars.next()?;
+    if !(first.is_ascii_alphabetic() || first == '_')
+        || !chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+    {
+        return None;
+    }
+    if value == "__HIVE_DEFAULT_PARTITION__" {
+        return Some((key.to_string(), None));
+    }
+    Some((key.to_string(), Some(percent_decoded(value))))
+}
+
+fn percent_decoded(s: &str) -> String {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = |b: u8| (b as char).to_digit(16);
+        match (
+            bytes[i],
+            bytes.get(i + 1).copied().and_then(hex),
+            bytes.get(i + 2).copied().and_then(hex),
+        ) {
+            (b'%', Some(h), Some(l)) => {
+                out.push((h * 16 + l) as u8);
+                i += 3;
+            }
+            (b, _, _) => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::partition;
+
+    #[test]
+    fn hive_partition_folders() {
+        assert_eq!(
+            partition("month=2025-09"),
+            Some(("month".into(), Some("2025-09".into())))
+        );
+        assert_eq!(
+            partition("site=a%2Fb%3Dc"),
+            Some(("site".into(), Some("a/b=c".into())))
+        );
+        assert_eq!(
+            partition("day=__HIVE_DEFAULT_PARTITION__"),
+            Some(("day".into(), None))
+        );
+        assert_eq!(partition("2025-09"), None);
+        assert_eq!(partition("a b=1"), None);
+    }
 }

@@ -24,7 +24,7 @@ use crate::check::hir;
 use crate::config::{Config, MissingColumns};
 use crate::data::{DataSet, TABLE};
 use crate::diagnostics::Diagnostic;
-use crate::io::listing::{Listing, Skipped};
+use crate::io::listing::Listing;
 use crate::lower::{self, Binding, Lowered};
 use datafusion::prelude::{SessionConfig, SessionContext};
 use locate::bad_rows;
@@ -35,10 +35,10 @@ use warnings::{journey_warnings, stage_of};
 /// How to run: the data and the engine's parallelism.
 #[derive(Debug, Clone, Default)]
 pub struct RunOptions {
-    /// The data files, as `io::listing` found them (or as a program names them).
+    /// The data, as `io::listing` found it (with what it left out and the files' Hive
+    /// partitions); or, when `None`, exactly the files of `files` (as a program names them).
+    pub listing: Option<Listing>,
     pub files: Vec<PathBuf>,
-    /// What the listing left out, and why (reported in the results).
-    pub skipped: Vec<Skipped>,
     /// DataFusion target partitions (threads); results never depend on it.
     pub target_partitions: usize,
     /// Leave out rows that cannot count (no contact, no usable time; counted in
@@ -62,8 +62,7 @@ impl RunOptions {
     /// Options over the files a listing found.
     pub fn of(listing: Listing) -> RunOptions {
         RunOptions {
-            files: listing.files.into_iter().map(|f| f.path).collect(),
-            skipped: listing.skipped,
+            listing: Some(listing),
             ..RunOptions::default()
         }
     }
@@ -94,8 +93,10 @@ pub async fn open(
     config: &Config,
 ) -> Result<(SessionContext, DataSet), Diagnostic> {
     let ctx = session(options.target_partitions);
-    let mut listing = Listing::of_files(&options.files)?;
-    listing.skipped.extend(options.skipped.iter().cloned());
+    let listing = match &options.listing {
+        Some(l) => l.clone(),
+        None => Listing::of_files(&options.files)?,
+    };
     let data = DataSet::open(&ctx, listing, config).await?;
     Ok((ctx, data))
 }
