@@ -706,3 +706,17 @@ fn data_errors_point_at_the_data() {
     let d: Value = serde_json::from_str(json.lines().next().unwrap()).unwrap();
     assert!(d["file"].is_null() && d["line"].is_null(), "{d}");
 }
+
+#[test]
+fn a_row_without_a_contact_outside_the_period_is_not_skipped() {
+    let dir = scratch("period-null");
+    let j = dir.join("later.journey");
+    std::fs::write(
+        &j,
+        "journey \"Later\" {\n  period 2026-01-01 .. 2026-02-01\n  stage \"A\" { when visited page \"/campaign\" }\n}\n",
+    )
+    .unwrap();
+    let r = results(j.to_str().unwrap(), &exports("rows/null-contact.csv"), &[]);
+    assert_eq!(r["rows_skipped"], 0, "{r}");
+    assert_eq!(r["rows_in_scope"], 0, "{r}");
+}

@@ -525,8 +525,8 @@ fn the_one_pass_run_equals_the_aggregate_plans() {
                 vec![(count("contacts"), count("rows"))],
                 "{name}"
             );
-            assert_eq!(alone.skipped.no_contact, count("no_contact"), "{name}");
-            assert_eq!(alone.skipped.no_time, count("no_time"), "{name}");
+            assert_eq!(alone.skipped(0).no_contact, count("no_contact"), "{name}");
+            assert_eq!(alone.skipped(0).no_time, count("no_time"), "{name}");
             let reaches = alone_kept.reaches(&one, 0).unwrap();
             assert!(reaches.iter().all(|c| !c.reach.is_empty()));
             assert_eq!(reached(reaches), want, "{name} alone");

@@ -109,6 +109,11 @@ impl Lowered {
         self.pieces.in_scope.clone()
     }
 
+    /// Rows without a contact the journey skips (in its period, or with no usable time).
+    pub fn unplaced(&self) -> Expr {
+        self.pieces.unplaced.clone()
+    }
+
     /// The contact, as the journey reads it.
     pub fn contact(&self) -> Expr {
         self.pieces.contact.clone()
@@ -136,6 +141,8 @@ pub struct Pieces {
     row: RowExprs,
     /// Rows in scope (a contact, a usable time, in the period).
     in_scope: Expr,
+    /// Rows without a contact that the journey skips (docs/semantics.md).
+    unplaced: Expr,
     /// The period, so journeys with the same scope share its count.
     period: Option<(i64, i64)>,
 }
@@ -210,6 +217,15 @@ pub fn lower(
         .clone()
         .is_not_null()
         .and(time.clone().is_not_null());
+    // A row without a contact is skipped where it could have counted: in the period, or with
+    // no usable time (which no period can place).
+    let unplaced = match &period {
+        Some(p) => contact
+            .clone()
+            .is_null()
+            .and(time.clone().is_null().or(p.clone())),
+        None => contact.clone().is_null(),
+    };
     let period = match period {
         Some(p) => Some(usable.clone().and(p)),
         None => Some(usable.clone()),
@@ -226,6 +242,7 @@ pub fn lower(
             udaf: udaf.clone(),
         },
         in_scope: period.unwrap_or(usable),
+        unplaced,
         period: j.period.map(|p| (p.from, p.to)),
         time,
     };
@@ -284,7 +301,7 @@ fn plans(
             vec![
                 count_distinct(contact_in).alias("contacts"),
                 sum(one_if(p.in_scope.clone())?).alias("rows"),
-                sum(one_if(p.contact.clone().is_null())?).alias("no_contact"),
+                sum(one_if(p.unplaced.clone())?).alias("no_contact"),
                 sum(one_if(
                     p.contact
                         .clone()

@@ -33,6 +33,11 @@ pub fn scope_column(k: usize) -> String {
     format!("__journey_scope_{k}")
 }
 
+/// Rows without a contact that scope `k`'s journeys skip.
+pub fn unplaced_column(k: usize) -> String {
+    format!("__journey_unplaced_{k}")
+}
+
 /// One journey in the pass: its row expressions, evaluated on the kept rows, and which of them
 /// it sees.
 #[derive(Clone)]
@@ -115,6 +120,7 @@ pub fn pass(journeys: &[&Pieces], scan: LogicalPlan) -> Result<PassPlan> {
             None => {
                 periods.push(p.period);
                 columns.push(p.in_scope.clone().alias(scope_column(periods.len() - 1)));
+                columns.push(p.unplaced.clone().alias(unplaced_column(periods.len() - 1)));
                 periods.len() - 1
             }
         };

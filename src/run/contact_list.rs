@@ -78,15 +78,7 @@ pub async fn contact_reaches(
         journey: j,
         text: "",
     };
-    bad_rows(
-        &skipped,
-        &data,
-        options,
-        config,
-        std::slice::from_ref(&source),
-        &label,
-    )
-    .await?;
+    bad_rows(&skipped, &data, options, config, &source, &label).await?;
     if rows == 0 && j.period.is_none() {
         return Err(no_rows(&label));
     }

@@ -164,7 +164,7 @@ async fn first_bad_row(
         .await
         .ok()?;
     let test: Expr = match what {
-        Bad::NoContact => lowered.contact().is_null(),
+        Bad::NoContact => lowered.unplaced(),
         Bad::NoTime => lowered
             .contact()
             .is_not_null()
@@ -196,7 +196,7 @@ pub(super) async fn bad_rows(
     data: &DataSet,
     options: &RunOptions,
     config: &Config,
-    sources: &[Source<'_>],
+    source: &Source<'_>,
     label: &str,
 ) -> Result<(), Diagnostic> {
     if options.skip_bad_rows || skipped.is_empty() {
@@ -228,5 +228,5 @@ pub(super) async fn bad_rows(
             Bad::NoTime,
         )
     };
-    Err(bad_row(d, what, data, options, config, sources).await)
+    Err(bad_row(d, what, data, options, config, std::slice::from_ref(source)).await)
 }

@@ -234,7 +234,11 @@ async fn scan(
     t.scan = done.scan;
     t.rows_scanned = done.rows_scanned;
     t.rows_matched = done.rows_matched;
-    bad_rows(&done.skipped, data, options, config, sources, &label).await?;
+    // The first journey with rows that cannot count fails the run (unless they are skipped).
+    if let Some(i) = (0..sources.len()).find(|&i| !done.skipped(planned.scope_of[i]).is_empty()) {
+        let skipped = done.skipped(planned.scope_of[i]);
+        bad_rows(&skipped, data, options, config, &sources[i], &label).await?;
+    }
     Ok((done, kept, planned))
 }
 
@@ -271,7 +275,7 @@ async fn run_planned(
             options,
             data,
             s,
-            (contacts, rows, done.skipped),
+            (contacts, rows, done.skipped(planned.scope_of[i])),
             &reaches,
             &fingerprint,
         );

@@ -26,13 +26,25 @@ use futures::StreamExt;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+impl PassOutput {
+    /// The rows scope `k`'s journeys skip.
+    pub fn skipped(&self, k: usize) -> SkippedRows {
+        SkippedRows {
+            no_contact: self.no_contact.get(k).copied().unwrap_or(0),
+            no_time: self.no_time,
+        }
+    }
+}
+
 /// What the pass found.
 #[derive(Debug, Default)]
 pub struct PassOutput {
     /// Per scope: distinct contacts, rows.
     pub scopes: Vec<(u64, u64)>,
-    /// Rows that cannot count.
-    pub skipped: SkippedRows,
+    /// Per scope: rows without a contact that its journeys skip.
+    pub no_contact: Vec<u64>,
+    /// Rows with a contact and no usable time (every journey skips them).
+    pub no_time: u64,
     pub rows_scanned: u64,
     pub rows_matched: u64,
     /// Wall time of the scan (with the filter and the scope counts) and the sort by contact.
@@ -47,6 +59,8 @@ struct Layout {
     tiebreak: usize,
     keep: usize,
     scopes: Vec<usize>,
+    /// Per scope, its `unplaced_column`.
+    unplaced: Vec<usize>,
     /// Contacts as integers (counted in a set of i64), else as text.
     integer_contacts: bool,
 }
@@ -55,7 +69,8 @@ struct Layout {
 struct Partition {
     contacts: Vec<Contacts>,
     rows: Vec<u64>,
-    skipped: SkippedRows,
+    no_contact: Vec<u64>,
+    no_time: u64,
     scanned: u64,
     /// Kept rows: contact, time, tiebreak, then each distinct journey expression.
     kept: Vec<Vec<ArrayRef>>,
@@ -70,7 +85,8 @@ impl Partition {
                 .map(|_| Contacts::new(layout.integer_contacts))
                 .collect(),
             rows: vec![0; layout.scopes.len()],
-            skipped: SkippedRows::default(),
+            no_contact: vec![0; layout.scopes.len()],
+            no_time: 0,
             scanned: 0,
             kept: Vec::new(),
         }
@@ -85,8 +101,7 @@ impl Partition {
         self.scanned += batch.num_rows() as u64;
         let contact = normalize(batch.column(layout.contact), layout.integer_contacts)?;
         let time = batch.column(layout.time);
-        self.skipped.no_contact += contact.null_count() as u64;
-        self.skipped.no_time += match (contact.logical_nulls(), time.logical_nulls()) {
+        self.no_time += match (contact.logical_nulls(), time.logical_nulls()) {
             (_, None) => 0,
             (None, Some(t)) => t.null_count() as u64,
             // Rows with a contact and no time (a row without either counts as no contact).
@@ -100,6 +115,7 @@ impl Partition {
             let in_scope = batch.column(c).as_boolean();
             self.rows[k] += in_scope.true_count() as u64;
             self.contacts[k].insert(&contact, in_scope);
+            self.no_contact[k] += batch.column(layout.unplaced[k]).as_boolean().true_count() as u64;
         }
         let keep = batch.column(layout.keep).as_boolean();
         if keep.true_count() == 0 {
@@ -168,6 +184,9 @@ pub async fn execute_with(
         scopes: (0..p.scopes)
             .map(|k| index(&pass::scope_column(k)))
             .collect::<Result<_>>()?,
+        unplaced: (0..p.scopes)
+            .map(|k| index(&pass::unplaced_column(k)))
+            .collect::<Result<_>>()?,
         integer_contacts: physical
             .schema()
             .field(index(pass::CONTACT)?)
@@ -219,9 +238,10 @@ pub async fn execute_with(
     }
 
     let mut out = PassOutput {
-        skipped: parts
-            .iter()
-            .fold(SkippedRows::default(), |a, p| a.plus(p.skipped)),
+        no_time: parts.iter().map(|p| p.no_time).sum(),
+        no_contact: (0..p.scopes)
+            .map(|k| parts.iter().map(|part| part.no_contact[k]).sum())
+            .collect(),
         rows_scanned: parts.iter().map(|p| p.scanned).sum(),
         ..Default::default()
     };
