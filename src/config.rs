@@ -83,6 +83,9 @@ pub struct DataOptions {
     /// A column a journey needs that some files lack: an error (the default), or read as NULL
     /// there, with a warning saying how many files and rows.
     pub missing_columns: MissingColumns,
+    /// The Hive partition key whose folders hold the rows of one date (`day=2025-09-01`,
+    /// `month=2025-09`, `year=2025`): folders outside every journey's period are not read.
+    pub date_partition: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, Default, Deserialize, Serialize, PartialEq, Eq, clap::ValueEnum)]

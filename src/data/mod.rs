@@ -13,6 +13,7 @@
 //! file is never read with another file's column order, and a missing column is known, per
 //! file, to the lowering, which refuses it unless `missing_columns = "null"`.
 
+pub mod period;
 mod register;
 pub mod schema;
 pub mod time;
@@ -57,6 +58,20 @@ impl DataSet {
         listing: Listing,
         config: &Config,
     ) -> Result<DataSet, Diagnostic> {
+        DataSet::open_for(ctx, listing, config, None).await
+    }
+
+    /// [`DataSet::open`] for journeys that all have a period (`periods`, microseconds): with a
+    /// date partition in journey.toml, the folders outside every period are not read.
+    pub async fn open_for(
+        ctx: &SessionContext,
+        mut listing: Listing,
+        config: &Config,
+        periods: Option<&[(i64, i64)]>,
+    ) -> Result<DataSet, Diagnostic> {
+        if let (Some(key), Some(periods)) = (&config.data.date_partition, periods) {
+            period::prune(&mut listing, key, periods);
+        }
         let (listing, files) = schema::infer(ctx, listing, config).await?;
         let unified = schema::unify(&listing, &files, config)?;
         let groups = register::groups(&listing, &files, &unified);

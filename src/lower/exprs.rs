@@ -442,6 +442,42 @@ impl Binding<'_> {
         })
     }
 
+    /// The rows of `[from, to)` (microseconds) tested on the time column itself, or NULL there,
+    /// when it is a timestamp: a filter a Parquet reader can test against its row groups'
+    /// statistics, skipping those wholly outside (the time in microseconds is an expression over
+    /// the column, which statistics cannot answer). It keeps exactly the rows whose time
+    /// `time_micros` places in the range, and those without a time.
+    pub fn time_range(&self, from: i64, to: i64) -> Option<Expr> {
+        let (column, _) = self.config.columns.resolve("time");
+        let DataType::Timestamp(unit, zone) = self.column_type("time")? else {
+            return None;
+        };
+        // time_micros of a raw value r: seconds r·1e6, millis r·1e3, micros r, nanos ⌊r/1e3⌋;
+        // so r ≥ from and r < to at the unit, rounding up.
+        let at = |micros: i64| -> Option<ScalarValue> {
+            let up = |d: i64| micros.div_euclid(d) + (micros.rem_euclid(d) != 0) as i64;
+            Some(match unit {
+                TimeUnit::Second => ScalarValue::TimestampSecond(Some(up(1_000_000)), zone.clone()),
+                TimeUnit::Millisecond => {
+                    ScalarValue::TimestampMillisecond(Some(up(1_000)), zone.clone())
+                }
+                TimeUnit::Microsecond => {
+                    ScalarValue::TimestampMicrosecond(Some(micros), zone.clone())
+                }
+                TimeUnit::Nanosecond => {
+                    ScalarValue::TimestampNanosecond(Some(micros.checked_mul(1_000)?), zone.clone())
+                }
+            })
+        };
+        let col = ident(column);
+        Some(
+            col.clone()
+                .gt_eq(lit(at(from)?))
+                .and(col.clone().lt(lit(at(to)?)))
+                .or(col.is_null()),
+        )
+    }
+
     /// The activity id used to break ties, or 0 where the data has none (or it is not a
     /// number: string ids do not take part in tie-breaking).
     ///

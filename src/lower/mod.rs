@@ -143,6 +143,9 @@ pub struct Pieces {
     in_scope: Expr,
     /// Rows without a contact that the journey skips (docs/semantics.md).
     unplaced: Expr,
+    /// With a period, the rows that can matter to the journey, tested on the time column itself
+    /// (`Binding::time_range`), for the scan to skip row groups outside the period.
+    scan_range: Option<Expr>,
     /// The period, so journeys with the same scope share its count.
     period: Option<(i64, i64)>,
 }
@@ -243,6 +246,7 @@ pub fn lower(
         },
         in_scope: period.unwrap_or(usable),
         unplaced,
+        scan_range: j.period.and_then(|p| binding.time_range(p.from, p.to)),
         period: j.period.map(|p| (p.from, p.to)),
         time,
     };

@@ -152,6 +152,18 @@ pub fn pass(journeys: &[&Pieces], scan: LogicalPlan) -> Result<PassPlan> {
     for c in raw {
         columns.push(ident(c.name));
     }
+    // When every journey has a period on a timestamp column, rows outside all of them matter to
+    // none: a filter the scan can answer from row-group statistics skips them unread.
+    let ranges: Option<Vec<Expr>> = journeys.iter().map(|p| p.scan_range.clone()).collect();
+    let scan = match ranges {
+        Some(mut r) if !r.is_empty() => {
+            r.dedup();
+            LogicalPlanBuilder::from(scan)
+                .filter(disjunction(r).expect("at least one"))?
+                .build()?
+        }
+        _ => scan,
+    };
     let plan = LogicalPlanBuilder::from(scan).project(columns)?.build()?;
     Ok(PassPlan {
         plan,

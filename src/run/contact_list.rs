@@ -4,7 +4,7 @@
 use super::errors::execution_error;
 use super::locate::bad_rows;
 use super::results::SkippedRows;
-use super::{no_rows, open, plan, RunOptions, Source};
+use super::{no_rows, open_for, plan, RunOptions, Source};
 use crate::check::hir;
 use crate::config::Config;
 use crate::diagnostics::Diagnostic;
@@ -69,7 +69,11 @@ pub async fn contact_reaches(
     config: &Config,
     j: &hir::Journey,
 ) -> Result<Vec<(String, ContactReach)>, Diagnostic> {
-    let (ctx, data) = open(options, config).await?;
+    let only = [Source {
+        journey: j,
+        text: "",
+    }];
+    let (ctx, data) = open_for(options, config, &only).await?;
     let label = data.describe();
     let lowered = plan(&ctx, &data, config, j, options).await?;
     let scope = collect(&ctx, &lowered.scope, &label, config).await?;

@@ -101,6 +101,26 @@ pub async fn open(
     Ok((ctx, data))
 }
 
+/// [`open`] for these journeys: when each has a period, the data outside all of them need not
+/// be read (date partitions, `data::period`).
+pub async fn open_for(
+    options: &RunOptions,
+    config: &Config,
+    sources: &[Source<'_>],
+) -> Result<(SessionContext, DataSet), Diagnostic> {
+    let ctx = session(options.target_partitions);
+    let listing = match &options.listing {
+        Some(l) => l.clone(),
+        None => Listing::of_files(&options.files)?,
+    };
+    let periods: Option<Vec<(i64, i64)>> = sources
+        .iter()
+        .map(|s| s.journey.period.map(|p| (p.from, p.to)))
+        .collect();
+    let data = DataSet::open_for(&ctx, listing, config, periods.as_deref()).await?;
+    Ok((ctx, data))
+}
+
 /// Lower a journey against the registered table.
 pub async fn plan(
     ctx: &SessionContext,
@@ -156,7 +176,7 @@ pub async fn run_each(
     config: &Config,
     sources: &[Source<'_>],
 ) -> Result<Batch, Failure> {
-    let (ctx, data) = open(options, config).await?;
+    let (ctx, data) = open_for(options, config, sources).await?;
     let mut runnable = Vec::new();
     let mut lowered = Vec::new();
     let mut failures = Vec::new();
@@ -234,6 +254,10 @@ async fn scan(
     t.scan = done.scan;
     t.rows_scanned = done.rows_scanned;
     t.rows_matched = done.rows_matched;
+    t.row_groups_read = done.row_groups_read;
+    t.row_groups_skipped = done.row_groups_skipped;
+    t.files_read = data.files().len() as u64;
+    t.files_skipped = data.listing.skipped.len() as u64;
     // The first journey with rows that cannot count fails the run (unless they are skipped).
     if let Some(i) = (0..sources.len()).find(|&i| !done.skipped(planned.scope_of[i]).is_empty()) {
         let skipped = done.skipped(planned.scope_of[i]);
@@ -308,7 +332,7 @@ pub async fn check_data(
     config: &Config,
     sources: &[Source<'_>],
 ) -> Result<Vec<Vec<Diagnostic>>, Failure> {
-    let (ctx, data) = open(options, config).await?;
+    let (ctx, data) = open_for(options, config, sources).await?;
     let mut lowered = Vec::new();
     for (i, s) in sources.iter().enumerate() {
         lowered.push(

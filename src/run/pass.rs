@@ -47,6 +47,9 @@ pub struct PassOutput {
     pub no_time: u64,
     pub rows_scanned: u64,
     pub rows_matched: u64,
+    /// Parquet row groups read, and skipped by their statistics (a period's filter).
+    pub row_groups_read: u64,
+    pub row_groups_skipped: u64,
     /// Wall time of the scan (with the filter and the scope counts) and the sort by contact.
     pub scan: Duration,
 }
@@ -136,6 +139,32 @@ impl Partition {
     }
 }
 
+/// Row groups the plan's Parquet scans read and skipped by statistics, from their metrics.
+fn row_groups(plan: &dyn datafusion::physical_plan::ExecutionPlan) -> (u64, u64) {
+    use datafusion::physical_plan::metrics::MetricValue;
+    let (mut read, mut skipped) = (0u64, 0u64);
+    if let Some(m) = plan.metrics() {
+        for metric in m.iter() {
+            if let MetricValue::PruningMetrics {
+                name,
+                pruning_metrics,
+            } = metric.value()
+            {
+                if name == "row_groups_pruned_statistics" {
+                    read += pruning_metrics.matched() as u64;
+                    skipped += pruning_metrics.pruned() as u64;
+                }
+            }
+        }
+    }
+    for child in plan.children() {
+        let (r, s) = row_groups(child.as_ref());
+        read += r;
+        skipped += s;
+    }
+    (read, skipped)
+}
+
 /// Contacts as Int64 or Utf8, whatever the data's type, so that sets and sorting see one type.
 fn normalize(contact: &ArrayRef, integer: bool) -> Result<ArrayRef> {
     let to = if integer {
@@ -217,7 +246,7 @@ pub async fn execute_with(
     let exprs = Arc::new(exprs);
 
     let mut tasks = tokio::task::JoinSet::new();
-    for mut stream in execute_stream_partitioned(physical, ctx.task_ctx())? {
+    for mut stream in execute_stream_partitioned(physical.clone(), ctx.task_ctx())? {
         let (layout, exprs) = (layout.clone(), exprs.clone());
         let progress = progress.clone();
         tasks.spawn(async move {
@@ -237,7 +266,10 @@ pub async fn execute_with(
         parts.push(done.map_err(|e| DataFusionError::External(Box::new(e)))??);
     }
 
+    let (row_groups_read, row_groups_skipped) = row_groups(physical.as_ref());
     let mut out = PassOutput {
+        row_groups_read,
+        row_groups_skipped,
         no_time: parts.iter().map(|p| p.no_time).sum(),
         no_contact: (0..p.scopes)
             .map(|k| parts.iter().map(|part| part.no_contact[k]).sum())

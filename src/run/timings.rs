@@ -17,6 +17,12 @@ pub struct Timings {
     /// Rows the scan produced, and rows that matched a stage (reached the chain search).
     pub rows_scanned: u64,
     pub rows_matched: u64,
+    /// Data files read, and not read (outside every period, hidden, empty, …).
+    pub files_read: u64,
+    pub files_skipped: u64,
+    /// Parquet row groups read, and skipped by their statistics.
+    pub row_groups_read: u64,
+    pub row_groups_skipped: u64,
 }
 
 fn ms(d: Duration) -> String {
@@ -33,14 +39,24 @@ pub fn render(journey: &str, parse: Duration, t: &Timings, report: Duration) -> 
     } else {
         String::new()
     };
+    let row_groups = if t.row_groups_read + t.row_groups_skipped > 0 {
+        format!(
+            "  row groups read {}, skipped by statistics {}\n",
+            t.row_groups_read, t.row_groups_skipped
+        )
+    } else {
+        String::new()
+    };
     format!(
-        "timings for {journey}:\n  parse and check  {}\n  plan             {}\n  scan and filter  {}\n  chain search     {}\n  metrics          {}\n  report           {}\n  rows scanned {}, matched a stage {}{share}\n",
+        "timings for {journey}:\n  parse and check  {}\n  plan             {}\n  scan and filter  {}\n  chain search     {}\n  metrics          {}\n  report           {}\n  files read {}, not read {}\n{row_groups}  rows scanned {}, matched a stage {}{share}\n",
         ms(parse),
         ms(t.plan),
         ms(t.scan),
         ms(t.chains),
         ms(t.metrics),
         ms(report),
+        t.files_read,
+        t.files_skipped,
         t.rows_scanned,
         t.rows_matched,
     )
