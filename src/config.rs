@@ -17,6 +17,12 @@
 //!
 //! [data]
 //! missing_columns = "null"
+//!
+//! [store.options]
+//! region = "eu-central-1"
+//!
+//! [store.env]
+//! secret_access_key = "KBANK_S3_SECRET"
 //! ```
 
 use crate::diagnostics::Diagnostic;
@@ -38,6 +44,8 @@ pub struct Config {
     pub time: TimeOptions,
     #[serde(default)]
     pub data: DataOptions,
+    #[serde(default)]
+    pub store: StoreOptions,
     /// Where the config came from, for messages (not part of what it says).
     #[serde(skip)]
     pub origin: Origin,
@@ -86,6 +94,21 @@ pub struct DataOptions {
     /// The Hive partition key whose folders hold the rows of one date (`day=2025-09-01`,
     /// `month=2025-09`, `year=2025`): folders outside every journey's period are not read.
     pub date_partition: Option<String>,
+}
+
+/// How to reach an object store (`--data s3://…`): values of the store's options that are not
+/// secret, and for secrets the names of the environment variables holding them (journey.toml is
+/// kept in git). The cloud's own variables (`AWS_*`, …) are read first; these win over them.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct StoreOptions {
+    /// Option → value: `region = "eu-central-1"`, `endpoint = "https://minio.internal:9000"`.
+    pub options: BTreeMap<String, String>,
+    /// Option → environment variable: `secret_access_key = "KBANK_S3_SECRET"`.
+    pub env: BTreeMap<String, String>,
+    /// Ask the cloud instance's metadata service for credentials when none are set (inside the
+    /// cloud only: elsewhere that address does not answer).
+    pub instance_credentials: bool,
 }
 
 #[derive(Debug, Clone, Copy, Default, Deserialize, Serialize, PartialEq, Eq, clap::ValueEnum)]

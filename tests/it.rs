@@ -26,4 +26,5 @@ mod partitions;
 mod registry;
 mod review;
 mod run;
+mod store;
 mod udaf;

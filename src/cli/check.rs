@@ -121,7 +121,7 @@ fn check_data(
             return Ok((1, 0));
         }
     };
-    let listing = match crate::io::listing::list(data) {
+    let listing = match super::journeys::list_data(data, &config) {
         Ok(l) => l,
         Err(d) => {
             show(&d, None);

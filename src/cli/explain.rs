@@ -40,7 +40,7 @@ pub fn run(args: Args) -> Result<ExitCode, String> {
         Err(d) => return fail(d, false),
     };
     let data = match journeys::data_path(args.data.as_deref(), &f.path)
-        .and_then(|d| crate::io::listing::list(&d))
+        .and_then(|d| journeys::list_data(&d, &config))
     {
         Ok(d) => d,
         Err(d) => return fail(d, false),

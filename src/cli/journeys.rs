@@ -74,6 +74,25 @@ pub fn report(d: &Diagnostic, file: Option<&Loaded>, format: ErrorFormat) {
 }
 
 /// `--data`, or the `data/` folder beside the first journey (the bundled sample).
+/// The files `--data` names, with journey.toml's store settings for a URL.
+pub fn list_data(
+    spec: &str,
+    config: &crate::config::Config,
+) -> Result<crate::io::listing::Listing, Diagnostic> {
+    let settings = crate::io::store::Settings {
+        options: config.store.options.clone(),
+        env: config.store.env.clone(),
+        instance_credentials: config.store.instance_credentials,
+        origin: config
+            .origin
+            .0
+            .strip_prefix("mapped by ")
+            .unwrap_or("journey.toml")
+            .to_string(),
+    };
+    crate::io::listing::list(spec, &settings)
+}
+
 pub fn data_path(explicit: Option<&str>, first_journey: &Path) -> Result<String, Diagnostic> {
     if let Some(d) = explicit {
         return Ok(d.to_string());

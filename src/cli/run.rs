@@ -132,7 +132,7 @@ pub(super) fn setup(
 ) -> Result<(Config, RunOptions), crate::diagnostics::Diagnostic> {
     let (config, _) = Config::find(args.config.as_deref(), first)?;
     let data = journeys::data_path(args.data.as_deref(), first)?;
-    let listing = crate::io::listing::list(&data)?;
+    let listing = journeys::list_data(&data, &config)?;
     let options = RunOptions {
         target_partitions: args.partitions as usize,
         skip_bad_rows: args.on_bad_rows == BadRows::Skip,

@@ -26,6 +26,14 @@ use datafusion::prelude::SessionContext;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
+/// Make the listing's object store (if its files are in one) known to `ctx`, by its root URL.
+fn register_store(ctx: &SessionContext, listing: &Listing) -> Result<(), Diagnostic> {
+    if let Some(remote) = &listing.remote {
+        ctx.register_object_store(&remote.root, remote.open()?);
+    }
+    Ok(())
+}
+
 /// The table journeys read.
 pub const TABLE: &str = "activities";
 
@@ -69,6 +77,7 @@ impl DataSet {
         config: &Config,
         periods: Option<&[(i64, i64)]>,
     ) -> Result<DataSet, Diagnostic> {
+        register_store(ctx, &listing)?;
         if let (Some(key), Some(periods)) = (&config.data.date_partition, periods) {
             period::prune(&mut listing, key, periods);
         }
@@ -87,6 +96,7 @@ impl DataSet {
     /// Register, in another context, the table over file `i` (of `files()`) alone, read as it
     /// is in the whole set: to find where a failure of the whole comes from.
     pub fn register_only(&self, ctx: &SessionContext, i: usize) -> Result<(), Diagnostic> {
+        register_store(ctx, &self.listing)?;
         register::register_one(
             ctx,
             &self.listing,

@@ -122,7 +122,7 @@ fn table(
     let urls = g
         .files
         .iter()
-        .map(|&i| url(&listing.files[i].path))
+        .map(|&i| url(&listing.files[i]))
         .collect::<Result<Vec<_>, _>>()?;
     let config = ListingTableConfig::new_with_multi_paths(urls)
         .with_listing_options(options(ctx, g.format, g.compression, 0))

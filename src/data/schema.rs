@@ -60,8 +60,18 @@ pub(super) fn options(
     }
 }
 
-/// The URL of one local file, taken literally (a `[` in its name is not a glob).
-pub(super) fn url(path: &Path) -> Result<ListingTableUrl, Diagnostic> {
+/// The URL of one file, taken literally (a `[` in its name is not a glob): a local file's
+/// `file://` URL, or an object's own.
+pub(super) fn url(f: &DataFile) -> Result<ListingTableUrl, Diagnostic> {
+    let path = f.path.as_path();
+    if f.object.is_some() {
+        let text = path.to_string_lossy();
+        let parsed = url::Url::parse(&text).map_err(|e| {
+            Diagnostic::internal(format!("an object's URL does not parse: {text}: {e}"))
+        })?;
+        return ListingTableUrl::try_new(parsed, None)
+            .map_err(|e| Diagnostic::internal(format!("an object's URL: {text}: {e}")));
+    }
     let fail = |why: String| {
         Diagnostic::new("J4006", format!("cannot read {}: {why}", path.display()))
             .in_data(path, None)
@@ -127,12 +137,16 @@ async fn one(
     config: &Config,
     rows: usize,
 ) -> Result<SchemaRef, Diagnostic> {
+    let url = url(f)?;
     if f.format == Format::Parquet {
-        check_parquet_footer(&f.path)?;
+        match &f.object {
+            None => check_parquet_footer(&f.path)?,
+            Some(_) => check_remote_parquet_footer(ctx, f, &url).await?,
+        }
     }
     let options = options(ctx, f.format, f.compression, rows);
     let schema = options
-        .infer_schema(&ctx.state(), &url(&f.path)?)
+        .infer_schema(&ctx.state(), &url)
         .await
         .map_err(|e| {
             Diagnostic::new(
@@ -207,7 +221,7 @@ pub(super) fn damaged_help(f: &DataFile) -> String {
 /// The rows a file holds, where its footer says (Parquet): for progress, not for any number.
 pub(super) fn footer_rows(f: &DataFile) -> Option<u64> {
     use datafusion::parquet::file::reader::{FileReader, SerializedFileReader};
-    if f.format != Format::Parquet {
+    if f.format != Format::Parquet || f.object.is_some() {
         return None;
     }
     let file = std::fs::File::open(&f.path).ok()?;
@@ -241,6 +255,57 @@ fn check_parquet_footer(path: &Path) -> Result<(), Diagnostic> {
     f.read_exact(&mut tail)
         .map_err(|e| damaged(&e.to_string()))?;
     if &head != b"PAR1" || &tail[4..] != b"PAR1" {
+        return Err(damaged("it does not start and end with PAR1"));
+    }
+    let meta = u32::from_le_bytes([tail[0], tail[1], tail[2], tail[3]]) as u64;
+    if meta + 12 > len {
+        return Err(damaged(
+            "its footer says its metadata is longer than the file (truncated?)",
+        ));
+    }
+    Ok(())
+}
+
+/// [`check_parquet_footer`] for an object in a store: its first four and last eight bytes, by
+/// range requests.
+async fn check_remote_parquet_footer(
+    ctx: &SessionContext,
+    f: &DataFile,
+    url: &ListingTableUrl,
+) -> Result<(), Diagnostic> {
+    use datafusion::object_store::{path::Path as ObjectPath, ObjectStoreExt};
+    let damaged = |why: &str| {
+        Diagnostic::new(
+            "J5001",
+            format!("{} is not a readable Parquet file: {why}", f.path.display()),
+        )
+        .in_data(&f.path, None)
+        .help("export the file again; a Parquet file ends with its metadata and the bytes PAR1")
+    };
+    let store = ctx
+        .runtime_env()
+        .object_store(url)
+        .map_err(|e| Diagnostic::internal(format!("the store is not registered: {e}")))?;
+    let key = ObjectPath::from(f.object.as_ref().map(|o| o.key.as_str()).unwrap_or_default());
+    let len = f.size;
+    if len < 12 {
+        return Err(damaged("too short"));
+    }
+    let read = |e: datafusion::object_store::Error| {
+        Diagnostic::new(
+            "J4010",
+            format!(
+                "cannot read {}: {}",
+                f.path.display(),
+                crate::diagnostics::one_line(&e.to_string())
+            ),
+        )
+        .in_data(&f.path, None)
+        .help("check that the object still exists and that the credentials may read it")
+    };
+    let head = store.get_range(&key, 0..4).await.map_err(read)?;
+    let tail = store.get_range(&key, len - 8..len).await.map_err(read)?;
+    if head.as_ref() != b"PAR1" || &tail[4..] != b"PAR1" {
         return Err(damaged("it does not start and end with PAR1"));
     }
     let meta = u32::from_le_bytes([tail[0], tail[1], tail[2], tail[3]]) as u64;

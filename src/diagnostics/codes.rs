@@ -72,6 +72,8 @@ codes! {
     "J4006" => "data path cannot be read",
     "J4007" => "column types conflict across files",
     "J4008" => "column missing from some files",
+    "J4009" => "object store settings or credentials",
+    "J4010" => "object store refused or failed",
     "J5001" => "data cannot be read",
     "J5002" => "value is not a timestamp",
     "J5003" => "cannot write the output",

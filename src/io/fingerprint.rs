@@ -1,8 +1,8 @@
 //! Hashes: a quick fingerprint of the data files, to tell two results apart as "over the same
 //! export" or not, and SHA-256 of a journey file.
 
+use super::listing::DataFile;
 use crate::diagnostics::Diagnostic;
-use std::path::PathBuf;
 
 /// How much of each end of a file the fingerprint reads.
 const FINGERPRINT_EDGE: u64 = 64 << 10;
@@ -11,12 +11,22 @@ const FINGERPRINT_EDGE: u64 = 64 << 10;
 /// or not: SHA-256 over each file's name, size, first and last 64 KiB (a Parquet file ends with
 /// its footer: row counts and column chunk statistics). It reads at most 128 KiB per file, so it
 /// costs nothing next to the scan, even over thousands of files; it is an identity check, not a
-/// proof that no byte in the middle of a large file changed.
-pub fn fingerprint(files: &[PathBuf]) -> Result<String, Diagnostic> {
+/// proof that no byte in the middle of a large file changed. An object in a store is not read:
+/// its version (ETag, which changes with any byte) stands for its contents.
+pub fn fingerprint(files: &[DataFile]) -> Result<String, Diagnostic> {
     use sha2::{Digest, Sha256};
     use std::io::{Read, Seek, SeekFrom};
     let mut hash = Sha256::new();
-    for path in files {
+    for f in files {
+        let path = &f.path;
+        if let Some(object) = &f.object {
+            hash.update(object.key.as_bytes());
+            hash.update([0]);
+            hash.update(f.size.to_le_bytes());
+            hash.update(object.version.as_bytes());
+            hash.update([0]);
+            continue;
+        }
         let fail = |e: std::io::Error| {
             Diagnostic::new("J4006", format!("cannot read {}: {e}", path.display()))
                 .in_data(path, None)

@@ -11,6 +11,7 @@
 //! - files of several formats: an error naming one of each.
 
 use super::format::{self, Compression, Format, Kind};
+use super::store::{self, Remote, Settings};
 use crate::diagnostics::Diagnostic;
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
@@ -25,6 +26,17 @@ pub struct DataFile {
     /// Hive partitions: the `key=value` folders between `--data` and the file, outermost first
     /// (`None` for Hive's `__HIVE_DEFAULT_PARTITION__`, a NULL).
     pub partitions: Vec<(String, Option<String>)>,
+    /// For an object in a store (`path` is then its URL): its key and version.
+    pub object: Option<Object>,
+}
+
+/// An object in a store, as the listing saw it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Object {
+    /// The object's path in the store (object_store's form).
+    pub key: String,
+    /// Its ETag, or else its last-modified time: what the data's fingerprint is made of.
+    pub version: String,
 }
 
 /// A file or folder under `--data` that is not read, and why.
@@ -39,6 +51,8 @@ pub struct Listing {
     /// Sorted by path.
     pub files: Vec<DataFile>,
     pub skipped: Vec<Skipped>,
+    /// The object store the files are in; `None` for local files.
+    pub remote: Option<Remote>,
 }
 
 impl Listing {
@@ -69,6 +83,20 @@ fn common_dir(files: &[PathBuf]) -> String {
     let Some(first) = files.first() else {
         return String::new();
     };
+    if store::is_url(&first.to_string_lossy()) {
+        // URLs, compared as text: a path would fold `s3://` into `s3:/`.
+        let texts: Vec<String> = files.iter().map(|f| f.to_string_lossy().into_owned()).collect();
+        let mut common = texts[0].as_str();
+        for t in &texts[1..] {
+            while !t.starts_with(common) {
+                common = &common[..common.len() - 1];
+            }
+        }
+        return match common.rfind('/') {
+            Some(i) => common[..=i].to_string(),
+            None => common.to_string(),
+        };
+    }
     let mut dir = first.parent().map(Path::to_path_buf).unwrap_or_default();
     while !files.iter().all(|f| f.starts_with(&dir)) && dir.pop() {}
     let text = dir.display().to_string();
@@ -81,7 +109,7 @@ fn common_dir(files: &[PathBuf]) -> String {
     }
 }
 
-fn is_glob(spec: &str) -> bool {
+pub(super) fn is_glob(spec: &str) -> bool {
     spec.contains(['*', '?', '['])
 }
 
@@ -97,8 +125,15 @@ impl Listing {
     }
 }
 
-/// The files `spec` names.
-pub fn list(spec: &str) -> Result<Listing, Diagnostic> {
+/// The files `spec` names: a path, a glob, or an object store URL (`s3://…`, read with
+/// `settings`, journey.toml's `[store]`).
+pub fn list(spec: &str, settings: &Settings) -> Result<Listing, Diagnostic> {
+    if let Some(local) = spec.strip_prefix("file://") {
+        return list(local, settings);
+    }
+    if store::is_url(spec) {
+        return store::list(spec, settings);
+    }
     let mut walk = Walk::default();
     let path = Path::new(spec);
     if is_glob(spec) {
@@ -130,7 +165,7 @@ pub fn list(spec: &str) -> Result<Listing, Diagnostic> {
     finish(spec, walk.listing)
 }
 
-fn finish(spec: &str, mut listing: Listing) -> Result<Listing, Diagnostic> {
+pub(super) fn finish(spec: &str, mut listing: Listing) -> Result<Listing, Diagnostic> {
     if listing.files.is_empty() {
         return Err(no_data(spec, &listing));
     }
@@ -184,6 +219,19 @@ fn no_data(spec: &str, listing: &Listing) -> Diagnostic {
         )),
     };
     d
+}
+
+/// A file journey cannot read as data (its name says no format journey knows).
+pub(super) fn not_data(path: &Path, why: &str) -> Diagnostic {
+    Diagnostic::new(
+        "J4004",
+        format!("cannot read {} as data: {why}", path.display()),
+    )
+    .in_data(path, None)
+    .help(format!(
+        "data files end in {}; move other files out of the export, or select the data files with a glob such as 'exports/*.csv'",
+        format::KNOWN
+    ))
 }
 
 fn unreadable(path: &Path, why: &str) -> Diagnostic {
@@ -293,17 +341,7 @@ impl Walk {
             .unwrap_or_default();
         let (format, compression) = match format::kind(&name) {
             Kind::Data(f, c) => (f, c),
-            Kind::Unknown(why) => {
-                return Err(Diagnostic::new(
-                    "J4004",
-                    format!("cannot read {} as data: {why}", path.display()),
-                )
-                .in_data(path, None)
-                .help(format!(
-                    "data files end in {}; move other files out of the export, or select the data files with a glob such as 'exports/*.csv'",
-                    format::KNOWN
-                )))
-            }
+            Kind::Unknown(why) => return Err(not_data(path, &why)),
         };
         let real = std::fs::canonicalize(path).map_err(|e| unreadable(path, &e.to_string()))?;
         if let Some(first) = self.files.get(&real) {
@@ -320,6 +358,7 @@ impl Walk {
             compression,
             size,
             partitions: partitions.to_vec(),
+            object: None,
         });
         Ok(())
     }
@@ -330,6 +369,11 @@ impl Walk {
             reason: reason.to_string(),
         });
     }
+}
+
+/// `matches`, for an object's key.
+pub(super) fn matches_text(pattern: &glob::Pattern, key: &str) -> bool {
+    matches(pattern, Path::new(key))
 }
 
 fn matches(pattern: &glob::Pattern, path: &Path) -> bool {
@@ -352,7 +396,7 @@ fn matches_hidden(pattern: &glob::Pattern, path: &Path) -> bool {
 
 /// A Hive partition folder's key and value (`month=2025-09`): the key a column name, the value
 /// percent-decoded as Hive escapes it, `__HIVE_DEFAULT_PARTITION__` a NULL.
-fn partition(folder: &str) -> Option<(String, Option<String>)> {
+pub(super) fn partition(folder: &str) -> Option<(String, Option<String>)> {
     let (key, value) = folder.split_once('=')?;
     let mut chars = key.chars();
     let first = chars.next()?;

@@ -280,7 +280,7 @@ async fn run_planned(
     let label = data.describe();
     let (done, kept, planned) = scan(ctx, data, options, config, sources, lowered, &mut t).await?;
     let clock = std::time::Instant::now();
-    let fingerprint = crate::io::fingerprint::fingerprint(&data.paths())?;
+    let fingerprint = crate::io::fingerprint::fingerprint(data.files())?;
     let mut out = Vec::new();
     for (i, s) in sources.iter().enumerate() {
         let (contacts, rows) = done.scopes[planned.scope_of[i]];
