@@ -46,6 +46,8 @@ pub struct Config {
     pub data: DataOptions,
     #[serde(default)]
     pub store: StoreOptions,
+    #[serde(default)]
+    pub run: RunSettings,
     /// Where the config came from, for messages (not part of what it says).
     #[serde(skip)]
     pub origin: Origin,
@@ -94,6 +96,48 @@ pub struct DataOptions {
     /// The Hive partition key whose folders hold the rows of one date (`day=2025-09-01`,
     /// `month=2025-09`, `year=2025`): folders outside every journey's period are not read.
     pub date_partition: Option<String>,
+}
+
+/// How runs go.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct RunSettings {
+    /// The memory a run may hold, as `--memory-limit` takes it (`"2GiB"`).
+    pub memory_limit: Option<String>,
+}
+
+/// A size: bytes, or a number with KB, MB, GB (powers of 1000) or KiB, MiB, GiB (of 1024);
+/// at least 16 MiB, below which no run can work.
+pub fn parse_size(text: &str) -> Result<u64, String> {
+    let t = text.trim();
+    let split = t
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(t.len());
+    let (number, unit) = t.split_at(split);
+    let number: f64 = number
+        .parse()
+        .map_err(|_| format!("`{text}` is not a size: write it as 512MiB, 2GiB or a number of bytes"))?;
+    let scale: f64 = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 1.0,
+        "k" | "kb" => 1e3,
+        "m" | "mb" => 1e6,
+        "g" | "gb" => 1e9,
+        "t" | "tb" => 1e12,
+        "kib" => 1024.0,
+        "mib" => 1024.0 * 1024.0,
+        "gib" => 1024.0 * 1024.0 * 1024.0,
+        "tib" => 1024.0f64.powi(4),
+        other => {
+            return Err(format!(
+                "`{other}` is not a unit of size: use KB, MB, GB, KiB, MiB or GiB"
+            ))
+        }
+    };
+    let bytes = (number * scale) as u64;
+    if bytes < 16 << 20 {
+        return Err(format!("`{text}` is too little memory for a run: give at least 16MiB"));
+    }
+    Ok(bytes)
 }
 
 /// How to reach an object store (`--data s3://…`): values of the store's options that are not
@@ -251,6 +295,20 @@ impl Config {
                 Ok((cfg, Some(path)))
             }
         }
+    }
+
+    /// `[run] memory_limit`, in bytes.
+    pub fn memory_limit(&self) -> Result<Option<u64>, Diagnostic> {
+        self.run
+            .memory_limit
+            .as_deref()
+            .map(|t| {
+                parse_size(t).map_err(|e| {
+                    Diagnostic::new("J4005", format!("{}: [run] memory_limit: {e}", self.origin.0))
+                        .help("write it as memory_limit = \"2GiB\"")
+                })
+            })
+            .transpose()
     }
 
     /// What journey tells a user about the mapping in force ("mapped by journeys/journey.toml",

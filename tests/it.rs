@@ -22,6 +22,7 @@ mod funnel;
 mod fuzz;
 mod grammar;
 mod layers;
+mod memory;
 mod partitions;
 mod registry;
 mod review;

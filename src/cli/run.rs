@@ -73,6 +73,11 @@ pub struct Common {
     /// missing_columns`).
     #[arg(long, value_enum, value_name = "error|null")]
     pub(super) missing_columns: Option<crate::config::MissingColumns>,
+    /// Bound the memory the run holds (256MiB, 2GiB, …): what does not fit is sorted to disk
+    /// and read back; a contact whose activities alone do not fit is an error, J5006 (overrides
+    /// journey.toml's `[run] memory_limit`) [default: no limit].
+    #[arg(long, value_name = "SIZE", value_parser = parse_size)]
+    pub(super) memory_limit: Option<u64>,
     /// A progress bar on standard error: on a terminal only (auto), always, or never.
     #[arg(long, value_enum, default_value_t = super::progress::When::Auto)]
     pub(super) progress: super::progress::When,
@@ -95,6 +100,10 @@ enum BadRows {
 }
 
 use crate::engine::limits::MAX_PARTITIONS;
+
+fn parse_size(text: &str) -> Result<u64, String> {
+    crate::config::parse_size(text)
+}
 
 fn default_partitions() -> u16 {
     std::thread::available_parallelism()
@@ -135,6 +144,10 @@ pub(super) fn setup(
     let listing = journeys::list_data(&data, &config)?;
     let options = RunOptions {
         target_partitions: args.partitions as usize,
+        memory_limit: match args.memory_limit {
+            Some(n) => Some(n),
+            None => config.memory_limit()?,
+        },
         skip_bad_rows: args.on_bad_rows == BadRows::Skip,
         missing_columns: args.missing_columns,
         trend: args.trend.map(|t| match t {

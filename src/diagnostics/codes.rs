@@ -79,6 +79,7 @@ codes! {
     "J5003" => "cannot write the output",
     "J5004" => "row without a contact",
     "J5005" => "internal error",
+    "J5006" => "memory limit reached",
     "W0001" => "KPI larger than the previous stage's",
     "W0002" => "stage window has no effect",
     "W0003" => "same condition in consecutive stages",

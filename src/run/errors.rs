@@ -60,6 +60,8 @@ pub enum ExecError {
     NotANumber(String),
     /// The data cannot be read: damaged, not of its format, an I/O failure (J5001).
     Read,
+    /// The run needs more memory than its limit (J5006).
+    Memory,
     /// journey itself failed (J5005).
     Internal,
 }
@@ -81,6 +83,7 @@ impl ExecError {
             DataFusionError::Shared(inner) => ExecError::of(inner),
             DataFusionError::ArrowError(inner, _) => ExecError::of_arrow(inner),
             DataFusionError::Internal(_) => ExecError::Internal,
+            DataFusionError::ResourcesExhausted(_) => ExecError::Memory,
             _ => ExecError::Read,
         }
     }
@@ -150,8 +153,38 @@ impl ExecError {
                 format!("cannot read the data ({label}): {said}"),
             )
             .help("check that the files are complete and of the format their extension says"),
+            ExecError::Memory => memory(label, None, &said),
             ExecError::Internal => Diagnostic::internal(said),
         }
+    }
+}
+
+/// J5006: the run does not fit in `limit` bytes (when known).
+pub fn memory(label: &str, limit: Option<u64>, said: &str) -> Diagnostic {
+    let limit = match limit {
+        Some(n) => format!("its memory limit, {}", size(n)),
+        None => "its memory limit".to_string(),
+    };
+    Diagnostic::new(
+        "J5006",
+        format!("the run over {label} does not fit in {limit}: {said}"),
+    )
+    .help("raise --memory-limit (or [run] memory_limit in journey.toml): what does not fit is sorted on disk, but one contact's activities must fit at once")
+}
+
+/// 268435456 → "256 MiB".
+pub fn size(bytes: u64) -> String {
+    const UNITS: [&str; 4] = ["bytes", "KiB", "MiB", "GiB"];
+    let mut v = bytes as f64;
+    let mut u = 0;
+    while v >= 1024.0 && u + 1 < UNITS.len() {
+        v /= 1024.0;
+        u += 1;
+    }
+    if v.fract() == 0.0 {
+        format!("{v:.0} {}", UNITS[u])
+    } else {
+        format!("{v:.1} {}", UNITS[u])
     }
 }
 

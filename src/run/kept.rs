@@ -1,6 +1,7 @@
 //! The kept rows of a pass: every partition's stage-matching rows in one set of columns, sorted
 //! by contact, and each journey's search over them.
 
+use super::spill::Searched;
 use crate::engine::reach::ContactReach;
 use crate::lower::pass::PassPlan;
 use datafusion::arrow::array::{Array, ArrayRef, AsArray};
@@ -9,6 +10,7 @@ use datafusion::arrow::datatypes::{DataType, Int64Type};
 use datafusion::error::{DataFusionError, Result};
 
 /// Where a journey's arguments are among the kept columns.
+#[derive(Clone)]
 pub(super) struct Slots {
     pub(super) mask: usize,
     pub(super) keep: Option<usize>,
@@ -23,12 +25,56 @@ pub struct Kept {
     ranges: Vec<std::ops::Range<usize>>,
     slots: Vec<Slots>,
     threads: usize,
+    /// Under a memory limit, the search is done chunk by chunk during the pass
+    /// ([`super::spill`]): its results, each journey's taken once.
+    searched: Option<std::sync::Mutex<Searched>>,
 }
 
 impl Kept {
+    /// The results of a pass that searched as it went (under a memory limit).
+    pub(super) fn searched(s: Searched, slots: Vec<Slots>) -> Kept {
+        Kept {
+            columns: Vec::new(),
+            ranges: Vec::new(),
+            slots,
+            threads: 1,
+            searched: Some(std::sync::Mutex::new(s)),
+        }
+    }
+
+    /// Kept rows already sorted by contact (column 0).
+    pub(super) fn of_sorted(columns: Vec<ArrayRef>, slots: Vec<Slots>, threads: usize) -> Result<Kept> {
+        let ranges = if columns.is_empty() {
+            Vec::new()
+        } else {
+            compute::partition(&columns[..1])?.ranges()
+        };
+        Ok(Kept {
+            columns,
+            ranges,
+            slots,
+            threads: threads.max(1),
+            searched: None,
+        })
+    }
+
+    /// The rows of the largest contact, and the number of contacts.
+    pub(super) fn contacts(&self) -> (usize, usize) {
+        let largest = self.ranges.iter().map(|r| r.len()).max().unwrap_or(0);
+        (largest, self.ranges.len())
+    }
+
     /// Journey `i`'s contacts that reached stage 1 (no other contact counts in any number),
     /// searched on `threads` threads over slices of contacts.
     pub fn reaches(&self, p: &PassPlan, i: usize) -> Result<Vec<ContactReach>> {
+        if let Some(s) = &self.searched {
+            let mut s = s
+                .lock()
+                .map_err(|_| DataFusionError::Internal("the search results are poisoned".into()))?;
+            return s.reaches.get_mut(i).and_then(Option::take).ok_or_else(|| {
+                DataFusionError::Internal(format!("journey {i}'s reaches were taken twice"))
+            });
+        }
         if self.ranges.is_empty() {
             return Ok(Vec::new());
         }
@@ -79,6 +125,12 @@ impl Kept {
     /// Journey `i`'s kept rows matching each of its `rules` rules (bit `b` of its mask): a
     /// rule no row in scope matches is worth a warning.
     pub fn rule_counts(&self, _p: &PassPlan, i: usize, rules: usize) -> Result<Vec<u64>> {
+        if let Some(s) = &self.searched {
+            let s = s
+                .lock()
+                .map_err(|_| DataFusionError::Internal("the search results are poisoned".into()))?;
+            return Ok(s.rule_counts[i].iter().take(rules).copied().collect());
+        }
         let mut counts = vec![0u64; rules];
         if self.columns.is_empty() {
             return Ok(counts);
@@ -112,6 +164,7 @@ pub(super) fn sorted(kept: Vec<Vec<ArrayRef>>, slots: Vec<Slots>, threads: usize
             ranges: Vec::new(),
             slots,
             threads,
+            searched: None,
         });
     };
     let columns: Vec<ArrayRef> = (0..first.len())
@@ -132,5 +185,6 @@ pub(super) fn sorted(kept: Vec<Vec<ArrayRef>>, slots: Vec<Slots>, threads: usize
         ranges,
         slots,
         threads: threads.max(1),
+        searched: None,
     })
 }

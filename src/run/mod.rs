@@ -8,6 +8,7 @@ mod contact_list;
 mod distinct;
 pub mod errors;
 pub mod kept;
+mod spill;
 mod locate;
 pub mod metrics;
 pub mod pass;
@@ -30,6 +31,7 @@ use datafusion::prelude::{SessionConfig, SessionContext};
 use locate::bad_rows;
 use results::{JourneyResult, RunWarning};
 use std::path::PathBuf;
+use std::sync::Arc;
 use warnings::{journey_warnings, stage_of};
 
 /// How to run: the data and the engine's parallelism.
@@ -41,6 +43,8 @@ pub struct RunOptions {
     pub files: Vec<PathBuf>,
     /// DataFusion target partitions (threads); results never depend on it.
     pub target_partitions: usize,
+    /// The memory pool's size in bytes (`--memory-limit`); `None`: no limit.
+    pub memory_limit: Option<u64>,
     /// Leave out rows that cannot count (no contact, no usable time; counted in
     /// `rows_skipped`) instead of failing.
     pub skip_bad_rows: bool,
@@ -79,10 +83,27 @@ pub struct Source<'a> {
 }
 
 pub fn session(target_partitions: usize) -> SessionContext {
+    session_within(target_partitions, None)
+}
+
+/// A session whose memory pool holds at most `memory_limit` bytes (DataFusion's fair spilling
+/// pool: a sort that does not fit spills to the operating system's temporary folder).
+pub fn session_within(target_partitions: usize, memory_limit: Option<u64>) -> SessionContext {
+    use datafusion::execution::memory_pool::FairSpillPool;
+    use datafusion::execution::runtime_env::RuntimeEnvBuilder;
     let config = SessionConfig::new()
         .with_target_partitions(target_partitions.max(1))
         .with_information_schema(false);
-    let ctx = SessionContext::new_with_config(config);
+    let runtime = memory_limit.and_then(|limit| {
+        RuntimeEnvBuilder::new()
+            .with_memory_pool(Arc::new(FairSpillPool::new(limit as usize)))
+            .build_arc()
+            .ok()
+    });
+    let ctx = match runtime {
+        Some(rt) => SessionContext::new_with_config_rt(config, rt),
+        None => SessionContext::new_with_config(config),
+    };
     ctx.register_udf(crate::data::time::udf());
     ctx
 }
@@ -92,7 +113,7 @@ pub async fn open(
     options: &RunOptions,
     config: &Config,
 ) -> Result<(SessionContext, DataSet), Diagnostic> {
-    let ctx = session(options.target_partitions);
+    let ctx = session_within(options.target_partitions, options.memory_limit);
     let listing = match &options.listing {
         Some(l) => l.clone(),
         None => Listing::of_files(&options.files)?,
@@ -108,7 +129,7 @@ pub async fn open_for(
     config: &Config,
     sources: &[Source<'_>],
 ) -> Result<(SessionContext, DataSet), Diagnostic> {
-    let ctx = session(options.target_partitions);
+    let ctx = session_within(options.target_partitions, options.memory_limit);
     let listing = match &options.listing {
         Some(l) => l.clone(),
         None => Listing::of_files(&options.files)?,
@@ -247,6 +268,10 @@ async fn scan(
     let (done, kept) = match scanned {
         Ok(x) => x,
         Err(e) => {
+            if matches!(errors::ExecError::of(&e), errors::ExecError::Memory) {
+                let said = crate::diagnostics::one_line(&e.to_string());
+                return Err(errors::memory(&label, options.memory_limit, &said));
+            }
             let d = execution_error(e, &label, config);
             return Err(locate::failure(d, data, options, config, sources).await);
         }
@@ -256,6 +281,7 @@ async fn scan(
     t.rows_matched = done.rows_matched;
     t.row_groups_read = done.row_groups_read;
     t.row_groups_skipped = done.row_groups_skipped;
+    t.spills = done.spills;
     t.files_read = data.files().len() as u64;
     t.files_skipped = data.listing.skipped.len() as u64;
     // The first journey with rows that cannot count fails the run (unless they are skipped).

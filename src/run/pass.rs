@@ -12,12 +12,14 @@
 
 use super::distinct::Contacts;
 use super::kept::{sorted, Kept, Slots};
+use super::spill::Sorter;
 use super::progress::Progress;
 use super::results::SkippedRows;
 use crate::lower::pass::{self, PassPlan};
 use datafusion::arrow::array::{Array, ArrayRef, AsArray, RecordBatch};
 use datafusion::arrow::compute::{self, filter, filter_record_batch};
-use datafusion::arrow::datatypes::DataType;
+use datafusion::arrow::datatypes::{DataType, Field, Schema};
+use datafusion::execution::memory_pool::MemoryLimit;
 use datafusion::error::{DataFusionError, Result};
 use datafusion::logical_expr::Expr;
 use datafusion::physical_plan::{execute_stream_partitioned, PhysicalExpr};
@@ -52,6 +54,8 @@ pub struct PassOutput {
     pub row_groups_skipped: u64,
     /// Wall time of the scan (with the filter and the scope counts) and the sort by contact.
     pub scan: Duration,
+    /// Under a memory limit: the kept rows' spills to disk (files, bytes).
+    pub spills: Option<(u64, u64)>,
 }
 
 /// Where the pass's own columns are in its output.
@@ -165,6 +169,16 @@ fn row_groups(plan: &dyn datafusion::physical_plan::ExecutionPlan) -> (u64, u64)
     (read, skipped)
 }
 
+/// The kept columns' names in the sorter's schema: the contact first (it sorts by it).
+fn kept_name(k: usize) -> String {
+    match k {
+        0 => "contact".into(),
+        1 => "t".into(),
+        2 => "tiebreak".into(),
+        k => format!("e{}", k - 3),
+    }
+}
+
 /// Contacts as Int64 or Utf8, whatever the data's type, so that sets and sorting see one type.
 fn normalize(contact: &ArrayRef, integer: bool) -> Result<ArrayRef> {
     let to = if integer {
@@ -243,17 +257,51 @@ pub async fn execute_with(
         .iter()
         .map(|e| state.create_physical_expr(e.clone(), schema))
         .collect::<Result<_>>()?;
+    // Under a memory limit the kept rows go to a sorter that spills (`spill.rs`), searched as
+    // they come back sorted; else they are held, and sorted once (the fastest way).
+    let limited = matches!(
+        ctx.runtime_env().memory_pool.memory_limit(),
+        MemoryLimit::Finite(_)
+    );
+    let sorter = if limited {
+        let physical_schema = physical.schema();
+        let mut fields = vec![
+            Field::new("contact", if layout.integer_contacts { DataType::Int64 } else { DataType::Utf8 }, true),
+            Field::new("t", physical_schema.field(layout.time).data_type().clone(), true),
+            Field::new("tiebreak", physical_schema.field(layout.tiebreak).data_type().clone(), true),
+        ];
+        for (k, e) in exprs.iter().enumerate() {
+            fields.push(Field::new(format!("e{k}"), e.data_type(&physical_schema)?, true));
+        }
+        Some(Sorter::new(Arc::new(Schema::new(fields)), ctx.task_ctx())?)
+    } else {
+        None
+    };
     let exprs = Arc::new(exprs);
 
     let mut tasks = tokio::task::JoinSet::new();
     for mut stream in execute_stream_partitioned(physical.clone(), ctx.task_ctx())? {
         let (layout, exprs) = (layout.clone(), exprs.clone());
         let progress = progress.clone();
+        let tx = sorter.as_ref().and_then(Sorter::sender);
         tasks.spawn(async move {
             let mut part = Partition::new(&layout);
             while let Some(batch) = stream.next().await {
                 let batch = batch?;
                 part.add(&batch, &layout, &exprs)?;
+                if let Some(tx) = &tx {
+                    for columns in part.kept.drain(..) {
+                        let fields: Vec<Field> = columns
+                            .iter()
+                            .enumerate()
+                            .map(|(k, c)| Field::new(kept_name(k), c.data_type().clone(), true))
+                            .collect();
+                        let b = RecordBatch::try_new(Arc::new(Schema::new(fields)), columns)?;
+                        tx.send(b).await.map_err(|_| {
+                            DataFusionError::Internal("the kept rows' sorter stopped".into())
+                        })?;
+                    }
+                }
                 if let Some(p) = &progress {
                     p.read(batch.num_rows() as u64);
                 }
@@ -261,6 +309,10 @@ pub async fn execute_with(
             Ok::<_, DataFusionError>(part)
         });
     }
+    let searched = match sorter {
+        Some(s) => Some(s.search(p, &slots, threads).await?),
+        None => None,
+    };
     let mut parts = Vec::new();
     while let Some(done) = tasks.join_next().await {
         parts.push(done.map_err(|e| DataFusionError::External(Box::new(e)))??);
@@ -296,7 +348,14 @@ pub async fn execute_with(
         .map(|(c, r)| (c.map_or(0, |c| c.len() as u64), r))
         .collect();
     out.rows_matched = kept.iter().map(|c| c[0].len() as u64).sum();
-    let kept = sorted(kept, slots, threads)?;
+    let kept = match searched {
+        Some(s) => {
+            out.rows_matched = s.rows;
+            out.spills = Some(s.spills);
+            Kept::searched(s, slots)
+        }
+        None => sorted(kept, slots, threads)?,
+    };
     out.scan = clock.elapsed();
     Ok((out, kept))
 }

@@ -23,6 +23,8 @@ pub struct Timings {
     /// Parquet row groups read, and skipped by their statistics.
     pub row_groups_read: u64,
     pub row_groups_skipped: u64,
+    /// Under `--memory-limit`: the kept rows' sort's spills to disk (files, bytes).
+    pub spills: Option<(u64, u64)>,
 }
 
 fn ms(d: Duration) -> String {
@@ -47,8 +49,15 @@ pub fn render(journey: &str, parse: Duration, t: &Timings, report: Duration) -> 
     } else {
         String::new()
     };
+    let spills = match t.spills {
+        Some((files, bytes)) => format!(
+            "  kept rows spilled to disk {files} times, {} MiB\n",
+            bytes >> 20
+        ),
+        None => String::new(),
+    };
     format!(
-        "timings for {journey}:\n  parse and check  {}\n  plan             {}\n  scan and filter  {}\n  chain search     {}\n  metrics          {}\n  report           {}\n  files read {}, not read {}\n{row_groups}  rows scanned {}, matched a stage {}{share}\n",
+        "timings for {journey}:\n  parse and check  {}\n  plan             {}\n  scan and filter  {}\n  chain search     {}\n  metrics          {}\n  report           {}\n  files read {}, not read {}\n{row_groups}  rows scanned {}, matched a stage {}{share}\n{spills}",
         ms(parse),
         ms(t.plan),
         ms(t.scan),
