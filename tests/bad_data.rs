@@ -3,18 +3,15 @@
 
 use crate::support;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 
 fn journey_bin() -> Command {
     Command::new(env!("CARGO_BIN_EXE_journey"))
 }
 
-fn scratch(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("journey-bad-data-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).unwrap();
-    d
+fn scratch(name: &str) -> crate::support::Scratch {
+    crate::support::Scratch::new("bad-data", name)
 }
 
 /// Run the small journey over one data file: must fail with a coded error, never panic.

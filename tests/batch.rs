@@ -8,8 +8,7 @@ use std::process::Command;
 
 #[test]
 fn a_batch_writes_every_journey_and_reports_the_failures() {
-    let root = std::env::temp_dir().join(format!("journey-batch-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&root);
+    let root = support::Scratch::new("batch", "run");
     let journeys = root.join("journeys");
     std::fs::create_dir_all(&journeys).unwrap();
     for f in ["small-business-loan.journey", "loan-variants.journey"] {

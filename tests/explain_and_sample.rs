@@ -41,8 +41,7 @@ fn explain_shows_sql_logical_and_physical_plans() {
 
 #[test]
 fn the_committed_sample_is_reproducible() {
-    let dir = std::env::temp_dir().join(format!("journey-sample-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = crate::support::Scratch::new("sample", "write");
     let out = dir.join("sample.parquet");
     let status = journey_bin()
         .args([

@@ -7,7 +7,6 @@
 use crate::support;
 
 use serde_json::Value;
-use std::path::PathBuf;
 use std::process::{Command, Output, Stdio};
 
 fn journey_bin() -> Command {
@@ -273,11 +272,8 @@ fn links_are_followed_and_loops_read_once() {
     assert!(reasons[1].contains("same file as"), "{reasons:?}");
 }
 
-fn scratch(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("journey-exports-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).unwrap();
-    d
+fn scratch(name: &str) -> crate::support::Scratch {
+    crate::support::Scratch::new("exports", name)
 }
 
 fn is_root() -> bool {

@@ -8,11 +8,8 @@ use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-fn scratch(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("journey-partitions-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).unwrap();
-    d
+fn scratch(name: &str) -> crate::support::Scratch {
+    crate::support::Scratch::new("partitions", name)
 }
 
 fn run(journey: &Path, data: &Path, extra: &[&str]) -> (Value, String) {

@@ -172,14 +172,8 @@ fn the_printed_sql_gives_the_same_results_as_the_plan() {
     });
 }
 
-fn tempdir() -> PathBuf {
-    let d = std::env::temp_dir().join(format!(
-        "journey-test-{}-{}",
-        std::process::id(),
-        rand_suffix()
-    ));
-    std::fs::create_dir_all(&d).unwrap();
-    d
+fn tempdir() -> crate::support::Scratch {
+    crate::support::Scratch::new("test", &rand_suffix().to_string())
 }
 
 fn rand_suffix() -> u128 {

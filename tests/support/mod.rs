@@ -70,3 +70,46 @@ pub fn check_block(info: &str, body: &str, origin: &str) {
         ),
     }
 }
+
+/// A folder of the temporary directory for one test, removed when the test ends, passed or
+/// failed (on drop): tests leave nothing behind.
+pub struct Scratch(PathBuf);
+
+impl Scratch {
+    /// `journey-<what>-<pid>-<name>`, empty.
+    pub fn new(what: &str, name: &str) -> Scratch {
+        let d = std::env::temp_dir().join(format!("journey-{what}-{}-{name}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&d);
+        std::fs::create_dir_all(&d).unwrap();
+        Scratch(d)
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl std::ops::Deref for Scratch {
+    type Target = Path;
+    fn deref(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl AsRef<Path> for Scratch {
+    fn as_ref(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl AsRef<std::ffi::OsStr> for Scratch {
+    fn as_ref(&self) -> &std::ffi::OsStr {
+        self.0.as_os_str()
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
