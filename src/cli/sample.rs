@@ -1,6 +1,6 @@
 //! `journey sample`: write a deterministic Kentico-like activity export.
 
-use crate::sample::{generate, write, Options};
+use crate::sample::{write_sample, Options};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -22,16 +22,16 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> Result<ExitCode, String> {
-    let batch = generate(&Options {
+    let options = Options {
         rows: args.rows,
         contacts: args.contacts,
         seed: args.seed,
-    });
-    match write(&args.out, &batch) {
-        Ok(()) => {
+    };
+    match write_sample(&options, &args.out) {
+        Ok(rows) => {
             eprintln!(
                 "wrote {} activities of {} contacts to {}",
-                batch.num_rows(),
+                rows,
                 args.contacts,
                 args.out.display()
             );

@@ -3,9 +3,10 @@
 //! by step, mostly in order, with delays, repeats, out-of-order events, unsubscribes and plenty
 //! of background traffic. The same options always give the same rows.
 
+mod stream;
 mod write;
 
-pub use write::write;
+pub use write::{write, Writer};
 
 use datafusion::arrow::array::{
     ArrayRef, Int64Array, RecordBatch, StringArray, TimestampMicrosecondArray,
@@ -59,7 +60,7 @@ impl Rng {
     }
 }
 
-#[derive(Default, Clone)]
+#[derive(Default, Clone, PartialEq, Debug)]
 struct Activity {
     contact: i64,
     time: i64,
@@ -101,6 +102,10 @@ const DEVICES: &[&str] = &["desktop", "mobile", "tablet"];
 struct Gen {
     rng: Rng,
     out: Vec<Activity>,
+    /// Activities already handed over (spilled) before `out`.
+    flushed: usize,
+    /// Spill when `out` holds this many.
+    chunk: usize,
 }
 
 impl Gen {
@@ -314,30 +319,83 @@ impl Gen {
     }
 }
 
-/// Generate the activities, sorted by time, with activity ids in that order.
+/// Generate the activities, sorted by time, with activity ids in that order, in memory (the
+/// small samples of tests; [`write_sample`] streams any size to a file with the same rows).
 pub fn generate(o: &Options) -> RecordBatch {
-    let contacts = o.contacts.max(1) as i64;
     let mut g = Gen {
         rng: Rng(o.seed ^ 0x006A_6F75_726E_6579),
         out: Vec::with_capacity(o.rows + 16),
+        flushed: 0,
+        chunk: usize::MAX,
     };
-    for c in 1..=contacts {
-        if g.out.len() >= o.rows {
-            break;
-        }
-        let roll = g.rng.f();
-        if roll < 0.07 {
-            g.campaign(c);
-        } else if roll < 0.17 {
-            g.lifecycle(c);
-        }
-    }
-    while g.out.len() < o.rows {
-        g.background(contacts);
-    }
+    g.run(o, &mut |_: &mut Vec<Activity>, _: usize| Ok(()))
+        .expect("in memory nothing fails");
     g.out.truncate(o.rows);
     g.out.sort_by_key(|a| (a.time, a.contact));
-    batch(&g.out)
+    batch(&g.out, 1)
+}
+
+impl Gen {
+    /// Generate every activity in generation order, handing `spill` the rows generated so far
+    /// (and their first generation index) whenever there are `CHUNK` or more of them.
+    fn run(
+        &mut self,
+        o: &Options,
+        spill: &mut dyn FnMut(&mut Vec<Activity>, usize) -> Result<(), String>,
+    ) -> Result<(), String> {
+        let contacts = o.contacts.max(1) as i64;
+        for c in 1..=contacts {
+            if self.total() >= o.rows {
+                break;
+            }
+            let roll = self.rng.f();
+            if roll < 0.07 {
+                self.campaign(c);
+            } else if roll < 0.17 {
+                self.lifecycle(c);
+            }
+            self.maybe_spill(o, spill)?;
+        }
+        while self.total() < o.rows {
+            self.background(contacts);
+            self.maybe_spill(o, spill)?;
+        }
+        Ok(())
+    }
+
+    fn total(&self) -> usize {
+        self.flushed + self.out.len()
+    }
+
+    fn maybe_spill(
+        &mut self,
+        o: &Options,
+        spill: &mut dyn FnMut(&mut Vec<Activity>, usize) -> Result<(), String>,
+    ) -> Result<(), String> {
+        if self.out.len() < self.chunk {
+            return Ok(());
+        }
+        // Rows past `rows` (in generation order) are never written.
+        self.out.truncate(o.rows.saturating_sub(self.flushed));
+        let first = self.flushed;
+        self.flushed += self.out.len();
+        spill(&mut self.out, first)?;
+        self.out.clear();
+        Ok(())
+    }
+}
+
+/// Activities generated between two spills to disk: bounds `journey sample`'s memory whatever
+/// the number of rows.
+const CHUNK: usize = 1 << 19;
+
+/// Write the sample to `path` (its format by its extension), streaming: activities are
+/// generated a chunk at a time, each chunk sorted (by time, contact, then generation order, as
+/// the in-memory sort is stable) and spilled to a temporary Arrow file, and the chunks merged
+/// into the output, written through a temporary file and renamed. The bytes are those of
+/// writing [`generate`]'s batch at once.
+pub fn write_sample(o: &Options, path: &std::path::Path) -> Result<usize, crate::diagnostics::Diagnostic> {
+    stream::write(o, path, CHUNK)
 }
 
 pub fn schema() -> Schema {
@@ -362,12 +420,15 @@ pub fn schema() -> Schema {
     ])
 }
 
-fn batch(rows: &[Activity]) -> RecordBatch {
+/// The rows as the export's columns, activity ids from `first_id`.
+fn batch(rows: &[Activity], first_id: i64) -> RecordBatch {
     let strings = |f: &dyn Fn(&Activity) -> Option<&str>| -> ArrayRef {
         Arc::new(StringArray::from_iter(rows.iter().map(f)))
     };
     let columns: Vec<ArrayRef> = vec![
-        Arc::new(Int64Array::from_iter_values(1..=rows.len() as i64)),
+        Arc::new(Int64Array::from_iter_values(
+            first_id..first_id + rows.len() as i64,
+        )),
         Arc::new(Int64Array::from_iter_values(rows.iter().map(|a| a.contact))),
         Arc::new(
             TimestampMicrosecondArray::from_iter_values(rows.iter().map(|a| a.time))
