@@ -114,9 +114,9 @@ pub fn parse_size(text: &str) -> Result<u64, String> {
         .find(|c: char| !(c.is_ascii_digit() || c == '.'))
         .unwrap_or(t.len());
     let (number, unit) = t.split_at(split);
-    let number: f64 = number
-        .parse()
-        .map_err(|_| format!("`{text}` is not a size: write it as 512MiB, 2GiB or a number of bytes"))?;
+    let number: f64 = number.parse().map_err(|_| {
+        format!("`{text}` is not a size: write it as 512MiB, 2GiB or a number of bytes")
+    })?;
     let scale: f64 = match unit.trim().to_ascii_lowercase().as_str() {
         "" | "b" => 1.0,
         "k" | "kb" => 1e3,
@@ -135,7 +135,9 @@ pub fn parse_size(text: &str) -> Result<u64, String> {
     };
     let bytes = (number * scale) as u64;
     if bytes < 16 << 20 {
-        return Err(format!("`{text}` is too little memory for a run: give at least 16MiB"));
+        return Err(format!(
+            "`{text}` is too little memory for a run: give at least 16MiB"
+        ));
     }
     Ok(bytes)
 }
@@ -304,8 +306,11 @@ impl Config {
             .as_deref()
             .map(|t| {
                 parse_size(t).map_err(|e| {
-                    Diagnostic::new("J4005", format!("{}: [run] memory_limit: {e}", self.origin.0))
-                        .help("write it as memory_limit = \"2GiB\"")
+                    Diagnostic::new(
+                        "J4005",
+                        format!("{}: [run] memory_limit: {e}", self.origin.0),
+                    )
+                    .help("write it as memory_limit = \"2GiB\"")
                 })
             })
             .transpose()

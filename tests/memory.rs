@@ -17,7 +17,11 @@ fn journey(args: &[&str]) -> Output {
 }
 
 fn json(out: &Output) -> Value {
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     serde_json::from_slice(&out.stdout).unwrap()
 }
 
@@ -26,15 +30,32 @@ fn a_limit_changes_no_number() {
     for (journeys, data) in [
         ("journeys/", "journeys/data"),
         ("tests/data/journeys/every-row.journey", "journeys/data"),
-        ("tests/data/exports/loan.journey", "tests/data/exports/monthly"),
-        ("tests/data/exports/loan-by-month.journey", "tests/data/exports/hive"),
+        (
+            "tests/data/exports/loan.journey",
+            "tests/data/exports/monthly",
+        ),
+        (
+            "tests/data/exports/loan-by-month.journey",
+            "tests/data/exports/hive",
+        ),
     ] {
         let free = journey(&["run", journeys, "--data", data, "--format", "json"]);
         for limit in ["16MiB", "64MiB"] {
             let bounded = journey(&[
-                "run", journeys, "--data", data, "--format", "json", "--memory-limit", limit,
+                "run",
+                journeys,
+                "--data",
+                data,
+                "--format",
+                "json",
+                "--memory-limit",
+                limit,
             ]);
-            assert_eq!(json(&bounded), json(&free), "{journeys} over {data} within {limit}");
+            assert_eq!(
+                json(&bounded),
+                json(&free),
+                "{journeys} over {data} within {limit}"
+            );
         }
     }
 }
@@ -62,7 +83,11 @@ fn what_does_not_fit_is_spilled_to_disk() {
     assert!(times >= 1, "{err}");
     // Without a limit nothing is spilled, and nothing says so.
     let free = journey(&[
-        "run", "tests/data/journeys/every-row.journey", "--data", "journeys/data", "--timings",
+        "run",
+        "tests/data/journeys/every-row.journey",
+        "--data",
+        "journeys/data",
+        "--timings",
     ]);
     assert!(!String::from_utf8_lossy(&free.stderr).contains("spilled"));
 }
@@ -116,7 +141,10 @@ fn journey_toml_sets_the_limit_and_the_flag_wins() {
     std::fs::write(dir.join("journey.toml"), "[run]\nmemory_limit = \"lots\"\n").unwrap();
     let out = journey(&base);
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("error[J4005]") && err.contains("memory_limit"), "{err}");
+    assert!(
+        err.contains("error[J4005]") && err.contains("memory_limit"),
+        "{err}"
+    );
     let _ = std::fs::remove_dir_all(&dir);
 }
 
@@ -124,9 +152,15 @@ fn journey_toml_sets_the_limit_and_the_flag_wins() {
 fn a_bad_size_is_a_usage_error() {
     for bad in ["lots", "12 parsecs", "1MiB"] {
         let out = journey(&[
-            "run", "journeys/small-business-loan.journey", "--memory-limit", bad,
+            "run",
+            "journeys/small-business-loan.journey",
+            "--memory-limit",
+            bad,
         ]);
         assert_eq!(out.status.code(), Some(2), "{bad}");
-        assert!(String::from_utf8_lossy(&out.stderr).contains("--memory-limit"), "{bad}");
+        assert!(
+            String::from_utf8_lossy(&out.stderr).contains("--memory-limit"),
+            "{bad}"
+        );
     }
 }

@@ -84,7 +84,11 @@ impl S3 {
         walk(local, &mut files);
         runtime.block_on(async {
             for f in files {
-                let rel = f.strip_prefix(local).unwrap().to_string_lossy().replace('\\', "/");
+                let rel = f
+                    .strip_prefix(local)
+                    .unwrap()
+                    .to_string_lossy()
+                    .replace('\\', "/");
                 let key = if rel.is_empty() {
                     format!("{prefix}{}", f.file_name().unwrap().to_string_lossy())
                 } else {
@@ -223,16 +227,36 @@ fn s3_gives_the_local_numbers() {
     let journey_file = "journeys/small-business-loan.journey";
     let remote = journey(
         &s3,
-        &["run", journey_file, "--data", "s3://exports/kbank/", "--format", "json"],
+        &[
+            "run",
+            journey_file,
+            "--data",
+            "s3://exports/kbank/",
+            "--format",
+            "json",
+        ],
         creds(),
     );
-    let here = local(&["run", journey_file, "--data", "journeys/data", "--format", "json"]);
+    let here = local(&[
+        "run",
+        journey_file,
+        "--data",
+        "journeys/data",
+        "--format",
+        "json",
+    ]);
     assert_eq!(numbers(&remote), numbers(&here));
     // The result names the objects read.
     let v: Value = serde_json::from_slice(&remote.stdout).unwrap();
-    assert_eq!(v["data"], serde_json::json!(["s3://exports/kbank/sample.parquet"]));
+    assert_eq!(
+        v["data"],
+        serde_json::json!(["s3://exports/kbank/sample.parquet"])
+    );
     // One object by its URL, and a glob, read the same.
-    for spec in ["s3://exports/kbank/sample.parquet", "s3://exports/kbank/*.parquet"] {
+    for spec in [
+        "s3://exports/kbank/sample.parquet",
+        "s3://exports/kbank/*.parquet",
+    ] {
         let one = journey(
             &s3,
             &["run", journey_file, "--data", spec, "--format", "json"],
@@ -241,11 +265,18 @@ fn s3_gives_the_local_numbers() {
         assert_eq!(numbers(&one), numbers(&here), "{spec}");
     }
     // The table output too, byte for byte.
-    let table = journey(&s3, &["run", journey_file, "--data", "s3://exports/kbank/"], creds());
+    let table = journey(
+        &s3,
+        &["run", journey_file, "--data", "s3://exports/kbank/"],
+        creds(),
+    );
     let local_table = local(&["run", journey_file, "--data", "journeys/data"]);
     assert!(table.status.success(), "{}", stderr(&table));
     assert_eq!(
-        String::from_utf8_lossy(&table.stdout).replace("s3://exports/kbank/sample.parquet", "journeys/data/sample.parquet"),
+        String::from_utf8_lossy(&table.stdout).replace(
+            "s3://exports/kbank/sample.parquet",
+            "journeys/data/sample.parquet"
+        ),
         String::from_utf8_lossy(&local_table.stdout)
     );
 }
@@ -264,9 +295,17 @@ fn s3_reads_a_real_export_as_a_folder_does() {
     for (journey_file, remote, here) in [
         (by_month, "s3://lake/hive/", "tests/data/exports/hive"),
         (loan, "s3://lake/hive/", "tests/data/exports/hive"),
-        (any_amount, "s3://lake/compressed/", "tests/data/exports/compressed"),
+        (
+            any_amount,
+            "s3://lake/compressed/",
+            "tests/data/exports/compressed",
+        ),
         (loan, "s3://lake/monthly/", "tests/data/exports/monthly"),
-        (loan, "s3://lake/monthly/*.2025-1?.csv", "tests/data/exports/monthly/*.2025-1?.csv"),
+        (
+            loan,
+            "s3://lake/monthly/*.2025-1?.csv",
+            "tests/data/exports/monthly/*.2025-1?.csv",
+        ),
     ] {
         let r = journey(
             &s3,
@@ -284,13 +323,20 @@ fn s3_reads_a_real_export_as_a_folder_does() {
                 .unwrap_or_default()
                 .iter()
                 .map(|f| {
-                    let p = f.as_str().map(str::to_string).unwrap_or_else(|| f["path"].as_str().unwrap().to_string());
+                    let p = f
+                        .as_str()
+                        .map(str::to_string)
+                        .unwrap_or_else(|| f["path"].as_str().unwrap().to_string());
                     p.rsplit(['/']).take(2).collect::<Vec<_>>().join("<")
                 })
                 .collect()
         };
         assert_eq!(names(&r, "data"), names(&l, "data"), "{remote}");
-        assert_eq!(names(&r, "data_skipped"), names(&l, "data_skipped"), "{remote}");
+        assert_eq!(
+            names(&r, "data_skipped"),
+            names(&l, "data_skipped"),
+            "{remote}"
+        );
     }
 }
 
@@ -301,13 +347,33 @@ fn s3_errors_are_coded_and_name_the_url() {
     let j = "journeys/small-business-loan.journey";
     let cases: [(&str, Option<(&str, &str)>, &str, &str); 4] = [
         // No bucket of that name.
-        ("s3://nothere/kbank/", creds(), "J4010", "no bucket at `s3://nothere/kbank/`"),
+        (
+            "s3://nothere/kbank/",
+            creds(),
+            "J4010",
+            "no bucket at `s3://nothere/kbank/`",
+        ),
         // The wrong secret.
-        ("s3://exports/kbank/", Some((KEY, "wrong")), "J4010", "s3://exports/kbank/"),
+        (
+            "s3://exports/kbank/",
+            Some((KEY, "wrong")),
+            "J4010",
+            "s3://exports/kbank/",
+        ),
         // No credentials at all: refused before any request.
-        ("s3://exports/kbank/", None, "J4009", "no credentials for s3://exports/"),
+        (
+            "s3://exports/kbank/",
+            None,
+            "J4009",
+            "no credentials for s3://exports/",
+        ),
         // Nothing under the prefix.
-        ("s3://exports/empty/", creds(), "J4003", "no data files at `s3://exports/empty/`"),
+        (
+            "s3://exports/empty/",
+            creds(),
+            "J4003",
+            "no data files at `s3://exports/empty/`",
+        ),
     ];
     for (spec, c, code, says) in cases {
         let out = journey(&s3, &["run", j, "--data", spec], c);
@@ -320,7 +386,14 @@ fn s3_errors_are_coded_and_name_the_url() {
     // The same in JSON, for tools.
     let out = journey(
         &s3,
-        &["run", j, "--data", "s3://nothere/kbank/", "--error-format", "json"],
+        &[
+            "run",
+            j,
+            "--data",
+            "s3://nothere/kbank/",
+            "--error-format",
+            "json",
+        ],
         creds(),
     );
     let err = stderr(&out);
@@ -355,27 +428,42 @@ fn journey_toml_names_variables_never_secrets() {
         c.envs(vars.iter().copied())
             .arg("run")
             .arg(&j)
-            .args(["--data", "s3://exports/kbank/", "--format", "json", "--config"])
+            .args([
+                "--data",
+                "s3://exports/kbank/",
+                "--format",
+                "json",
+                "--config",
+            ])
             .arg(&toml)
             .output()
             .unwrap()
     };
     let ok = run(&[("KBANK_S3_KEY", KEY), ("KBANK_S3_SECRET", SECRET)]);
-    let here = local(&["run", "journeys/small-business-loan.journey", "--data", "journeys/data", "--format", "json"]);
+    let here = local(&[
+        "run",
+        "journeys/small-business-loan.journey",
+        "--data",
+        "journeys/data",
+        "--format",
+        "json",
+    ]);
     assert_eq!(numbers(&ok), numbers(&here));
     // A named variable that is not set.
     let unset = run(&[("KBANK_S3_KEY", KEY)]);
     let err = stderr(&unset);
-    assert!(err.contains("error[J4009]") && err.contains("KBANK_S3_SECRET"), "{err}");
+    assert!(
+        err.contains("error[J4009]") && err.contains("KBANK_S3_SECRET"),
+        "{err}"
+    );
     // A secret written into journey.toml is refused, whatever else is set.
-    std::fs::write(
-        &toml,
-        "[store.options]\nsecret_access_key = \"abc\"\n",
-    )
-    .unwrap();
+    std::fs::write(&toml, "[store.options]\nsecret_access_key = \"abc\"\n").unwrap();
     let secret = run(&[("KBANK_S3_KEY", KEY), ("KBANK_S3_SECRET", SECRET)]);
     let err = stderr(&secret);
-    assert!(err.contains("error[J4009]") && err.contains("holds a secret"), "{err}");
+    assert!(
+        err.contains("error[J4009]") && err.contains("holds a secret"),
+        "{err}"
+    );
     let _ = std::fs::remove_dir_all(&dir);
 }
 
@@ -400,7 +488,10 @@ fn https_reads_one_file() {
     let out = journey(&s3, &["run", j, "--data", &missing], None);
     let err = stderr(&out);
     assert_eq!(out.status.code(), Some(1), "{err}");
-    assert!(err.contains("error[J4003]") || err.contains("error[J4010]"), "{err}");
+    assert!(
+        err.contains("error[J4003]") || err.contains("error[J4010]"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -413,7 +504,10 @@ fn every_cloud_without_credentials_is_refused_before_any_request() {
         ("s3://exports/kbank/", "AWS_ACCESS_KEY_ID"),
         ("gs://exports/kbank/", "GOOGLE_SERVICE_ACCOUNT"),
         ("az://exports/kbank/", "AZURE_STORAGE_ACCOUNT_KEY"),
-        ("abfss://exports@kbank.dfs.core.windows.net/kbank/", "AZURE_STORAGE_ACCOUNT_KEY"),
+        (
+            "abfss://exports@kbank.dfs.core.windows.net/kbank/",
+            "AZURE_STORAGE_ACCOUNT_KEY",
+        ),
     ] {
         let mut c = Command::new(env!("CARGO_BIN_EXE_journey"));
         for (k, _) in std::env::vars() {
@@ -424,13 +518,24 @@ fn every_cloud_without_credentials_is_refused_before_any_request() {
         let out = c
             .env("HOME", &home)
             .current_dir(support::root())
-            .args(["run", "journeys/small-business-loan.journey", "--data", spec])
+            .args([
+                "run",
+                "journeys/small-business-loan.journey",
+                "--data",
+                spec,
+            ])
             .output()
             .unwrap();
         let err = stderr(&out);
         assert_eq!(out.status.code(), Some(1), "{spec}: {err}");
-        assert!(err.contains("error[J4009]: no credentials for"), "{spec}: {err}");
-        assert!(err.replace("\n        ", " ").contains(says), "{spec}: {err}");
+        assert!(
+            err.contains("error[J4009]: no credentials for"),
+            "{spec}: {err}"
+        );
+        assert!(
+            err.replace("\n        ", " ").contains(says),
+            "{spec}: {err}"
+        );
     }
     let _ = std::fs::remove_dir_all(&home);
 }

@@ -286,7 +286,12 @@ async fn check_remote_parquet_footer(
         .runtime_env()
         .object_store(url)
         .map_err(|e| Diagnostic::internal(format!("the store is not registered: {e}")))?;
-    let key = ObjectPath::from(f.object.as_ref().map(|o| o.key.as_str()).unwrap_or_default());
+    let key = ObjectPath::from(
+        f.object
+            .as_ref()
+            .map(|o| o.key.as_str())
+            .unwrap_or_default(),
+    );
     let len = f.size;
     if len < 12 {
         return Err(damaged("too short"));

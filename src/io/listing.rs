@@ -85,7 +85,10 @@ fn common_dir(files: &[PathBuf]) -> String {
     };
     if store::is_url(&first.to_string_lossy()) {
         // URLs, compared as text: a path would fold `s3://` into `s3:/`.
-        let texts: Vec<String> = files.iter().map(|f| f.to_string_lossy().into_owned()).collect();
+        let texts: Vec<String> = files
+            .iter()
+            .map(|f| f.to_string_lossy().into_owned())
+            .collect();
         let mut common = texts[0].as_str();
         for t in &texts[1..] {
             while !t.starts_with(common) {

@@ -121,7 +121,9 @@ fn split(spec: &str) -> Result<(Cloud, url::Url, String), Diagnostic> {
             "J4009",
             format!("journey cannot read `{spec}`: `{scheme_text}://` is not a store it knows"),
         )
-        .help("--data takes a path, or a URL starting with s3://, gs://, az://, abfss:// or https://"));
+        .help(
+            "--data takes a path, or a URL starting with s3://, gs://, az://, abfss:// or https://",
+        ));
     };
     let after = &spec[scheme_text.len() + 3..];
     let (authority, rest) = after.split_once('/').unwrap_or((after, ""));
@@ -473,7 +475,8 @@ async fn list_async(spec: &str, remote: &Remote, rest: &str) -> Result<Listing, 
         for (i, seg) in below.iter().enumerate() {
             if seg.starts_with('.') || seg.starts_with('_') {
                 let hidden: String = parts[..base_parts + i + 1].join("/");
-                let path = PathBuf::from(remote.url_of(&ObjectPath::from(hidden.as_str())).as_str());
+                let path =
+                    PathBuf::from(remote.url_of(&ObjectPath::from(hidden.as_str())).as_str());
                 if !listing.skipped.iter().any(|s| s.path == path) {
                     listing.skipped.push(Skipped {
                         path,

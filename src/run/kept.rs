@@ -43,7 +43,11 @@ impl Kept {
     }
 
     /// Kept rows already sorted by contact (column 0).
-    pub(super) fn of_sorted(columns: Vec<ArrayRef>, slots: Vec<Slots>, threads: usize) -> Result<Kept> {
+    pub(super) fn of_sorted(
+        columns: Vec<ArrayRef>,
+        slots: Vec<Slots>,
+        threads: usize,
+    ) -> Result<Kept> {
         let ranges = if columns.is_empty() {
             Vec::new()
         } else {

@@ -12,15 +12,15 @@
 
 use super::distinct::Contacts;
 use super::kept::{sorted, Kept, Slots};
-use super::spill::Sorter;
 use super::progress::Progress;
 use super::results::SkippedRows;
+use super::spill::Sorter;
 use crate::lower::pass::{self, PassPlan};
 use datafusion::arrow::array::{Array, ArrayRef, AsArray, RecordBatch};
 use datafusion::arrow::compute::{self, filter, filter_record_batch};
 use datafusion::arrow::datatypes::{DataType, Field, Schema};
-use datafusion::execution::memory_pool::MemoryLimit;
 use datafusion::error::{DataFusionError, Result};
+use datafusion::execution::memory_pool::MemoryLimit;
 use datafusion::logical_expr::Expr;
 use datafusion::physical_plan::{execute_stream_partitioned, PhysicalExpr};
 use datafusion::prelude::SessionContext;
@@ -266,12 +266,32 @@ pub async fn execute_with(
     let sorter = if limited {
         let physical_schema = physical.schema();
         let mut fields = vec![
-            Field::new("contact", if layout.integer_contacts { DataType::Int64 } else { DataType::Utf8 }, true),
-            Field::new("t", physical_schema.field(layout.time).data_type().clone(), true),
-            Field::new("tiebreak", physical_schema.field(layout.tiebreak).data_type().clone(), true),
+            Field::new(
+                "contact",
+                if layout.integer_contacts {
+                    DataType::Int64
+                } else {
+                    DataType::Utf8
+                },
+                true,
+            ),
+            Field::new(
+                "t",
+                physical_schema.field(layout.time).data_type().clone(),
+                true,
+            ),
+            Field::new(
+                "tiebreak",
+                physical_schema.field(layout.tiebreak).data_type().clone(),
+                true,
+            ),
         ];
         for (k, e) in exprs.iter().enumerate() {
-            fields.push(Field::new(format!("e{k}"), e.data_type(&physical_schema)?, true));
+            fields.push(Field::new(
+                format!("e{k}"),
+                e.data_type(&physical_schema)?,
+                true,
+            ));
         }
         Some(Sorter::new(Arc::new(Schema::new(fields)), ctx.task_ctx())?)
     } else {

@@ -99,8 +99,8 @@ impl Sorter {
         .ok_or_else(|| DataFusionError::Internal("an empty sort order".into()))?;
         let sort = Arc::new(SortExec::new(ordering, Arc::new(input)));
         let sorted = sort.execute(0, ctx.clone())?;
-        let reservation = MemoryConsumer::new("journey: kept rows of whole contacts")
-            .register(ctx.memory_pool());
+        let reservation =
+            MemoryConsumer::new("journey: kept rows of whole contacts").register(ctx.memory_pool());
         let search = MemoryConsumer::new("journey: chain search").register(ctx.memory_pool());
         Ok(Sorter {
             tx: Some(tx),
@@ -220,8 +220,11 @@ fn split_last_contact(held: &mut Vec<RecordBatch>) -> Result<Vec<RecordBatch>> {
     while let Some(b) = held.pop() {
         let c = b.column(0);
         // The first row of `b` holding the last contact (rows of one contact are adjacent).
-        let same = compute::kernels::cmp::eq(c, &datafusion::arrow::array::Scalar::new(key.clone()))?;
-        let first = (0..b.num_rows()).find(|&r| same.value(r)).unwrap_or(b.num_rows());
+        let same =
+            compute::kernels::cmp::eq(c, &datafusion::arrow::array::Scalar::new(key.clone()))?;
+        let first = (0..b.num_rows())
+            .find(|&r| same.value(r))
+            .unwrap_or(b.num_rows());
         if first == b.num_rows() {
             held.push(b);
             break;

@@ -394,7 +394,10 @@ const CHUNK: usize = 1 << 19;
 /// the in-memory sort is stable) and spilled to a temporary Arrow file, and the chunks merged
 /// into the output, written through a temporary file and renamed. The bytes are those of
 /// writing [`generate`]'s batch at once.
-pub fn write_sample(o: &Options, path: &std::path::Path) -> Result<usize, crate::diagnostics::Diagnostic> {
+pub fn write_sample(
+    o: &Options,
+    path: &std::path::Path,
+) -> Result<usize, crate::diagnostics::Diagnostic> {
     stream::write(o, path, CHUNK)
 }
 

@@ -33,7 +33,8 @@ impl Drop for Spill {
 }
 
 pub(super) fn write(o: &Options, path: &Path, chunk: usize) -> Result<usize, Diagnostic> {
-    let fail = |e: String| Diagnostic::new("J5003", format!("cannot write {}: {e}", path.display()));
+    let fail =
+        |e: String| Diagnostic::new("J5003", format!("cannot write {}: {e}", path.display()));
     let dir = std::env::temp_dir().join(format!(
         "journey-sample-spill-{}-{}",
         std::process::id(),
@@ -78,8 +79,8 @@ fn spill_chunk(rows: &mut [Activity], first: usize, file: &Path) -> Result<(), S
         .map(|&i| std::mem::take(&mut rows[i as usize]))
         .collect();
     let f = File::create(file).map_err(|e| e.to_string())?;
-    let mut w = FileWriter::try_new(BufWriter::new(f), &Arc::new(schema()))
-        .map_err(|e| e.to_string())?;
+    let mut w =
+        FileWriter::try_new(BufWriter::new(f), &Arc::new(schema())).map_err(|e| e.to_string())?;
     for (k, part) in sorted.chunks(ROW_GROUP).enumerate() {
         let start = k * ROW_GROUP;
         let mut b = batch(part, 0);
@@ -107,7 +108,9 @@ impl Cursor {
     fn key(&self) -> (i64, i64, i64) {
         let b = &self.batch;
         (
-            b.column(2).as_primitive::<TimestampMicrosecondType>().value(self.row),
+            b.column(2)
+                .as_primitive::<TimestampMicrosecondType>()
+                .value(self.row),
             b.column(1).as_primitive::<Int64Type>().value(self.row),
             b.column(0).as_primitive::<Int64Type>().value(self.row),
         )
@@ -184,7 +187,8 @@ impl Out {
 }
 
 fn merge(files: &[PathBuf], path: &Path) -> Result<usize, Diagnostic> {
-    let fail = |e: String| Diagnostic::new("J5003", format!("cannot write {}: {e}", path.display()));
+    let fail =
+        |e: String| Diagnostic::new("J5003", format!("cannot write {}: {e}", path.display()));
     let mut cursors = Vec::new();
     for f in files {
         let file = File::open(f).map_err(|e| fail(e.to_string()))?;
@@ -233,10 +237,19 @@ mod tests {
 
     #[test]
     fn streamed_in_chunks_is_byte_for_byte_the_sample_written_at_once() {
-        let dir = std::env::temp_dir().join(format!("journey-sample-stream-{}", std::process::id()));
+        let dir =
+            std::env::temp_dir().join(format!("journey-sample-stream-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
-        for (rows, contacts, chunk) in [(20_000, 2_000, 1_000), (5_000, 50, 777), (3_000, 300, 1 << 19)] {
-            let o = Options { rows, contacts, seed: 3 };
+        for (rows, contacts, chunk) in [
+            (20_000, 2_000, 1_000),
+            (5_000, 50, 777),
+            (3_000, 300, 1 << 19),
+        ] {
+            let o = Options {
+                rows,
+                contacts,
+                seed: 3,
+            };
             for ext in ["parquet", "csv"] {
                 let whole = dir.join(format!("whole.{ext}"));
                 let streamed = dir.join(format!("streamed.{ext}"));

@@ -115,7 +115,10 @@ impl Writer {
         let out: Result<BufWriter<File>, String> = match self.inner.take() {
             Some(Inner::Parquet(w)) => w.into_inner().map_err(|e| e.to_string()),
             Some(Inner::Csv(w)) => Ok(w.into_inner()),
-            Some(Inner::Json(mut w)) => w.finish().map_err(|e| e.to_string()).map(|_| w.into_inner()),
+            Some(Inner::Json(mut w)) => w
+                .finish()
+                .map_err(|e| e.to_string())
+                .map(|_| w.into_inner()),
             Some(Inner::Arrow(mut w)) => w
                 .finish()
                 .map_err(|e| e.to_string())
