@@ -254,14 +254,17 @@ fn check_parquet_footer(path: &Path) -> Result<(), Diagnostic> {
         .map_err(|e| damaged(&e.to_string()))?;
     f.read_exact(&mut tail)
         .map_err(|e| damaged(&e.to_string()))?;
-    if &head != b"PAR1" || &tail[4..] != b"PAR1" {
-        return Err(damaged("it does not start and end with PAR1"));
+    footer_says(&head, &tail, len).map_err(damaged)
+}
+
+/// What a Parquet file's first four and last eight bytes say of a file of `len` bytes.
+fn footer_says(head: &[u8], tail: &[u8], len: u64) -> Result<(), &'static str> {
+    if head != b"PAR1" || &tail[4..] != b"PAR1" {
+        return Err("it does not start and end with PAR1");
     }
     let meta = u32::from_le_bytes([tail[0], tail[1], tail[2], tail[3]]) as u64;
     if meta + 12 > len {
-        return Err(damaged(
-            "its footer says its metadata is longer than the file (truncated?)",
-        ));
+        return Err("its footer says its metadata is longer than the file (truncated?)");
     }
     Ok(())
 }
@@ -310,16 +313,7 @@ async fn check_remote_parquet_footer(
     };
     let head = store.get_range(&key, 0..4).await.map_err(read)?;
     let tail = store.get_range(&key, len - 8..len).await.map_err(read)?;
-    if head.as_ref() != b"PAR1" || &tail[4..] != b"PAR1" {
-        return Err(damaged("it does not start and end with PAR1"));
-    }
-    let meta = u32::from_le_bytes([tail[0], tail[1], tail[2], tail[3]]) as u64;
-    if meta + 12 > len {
-        return Err(damaged(
-            "its footer says its metadata is longer than the file (truncated?)",
-        ));
-    }
-    Ok(())
+    footer_says(&head, &tail, len).map_err(damaged)
 }
 
 /// The table's schema and what is known of each column.

@@ -183,12 +183,5 @@ pub(super) fn sorted(kept: Vec<Vec<ArrayRef>>, slots: Vec<Slots>, threads: usize
         .iter()
         .map(|c| compute::take(c.as_ref(), &order, None))
         .collect::<std::result::Result<_, _>>()?;
-    let ranges = compute::partition(&columns[..1])?.ranges();
-    Ok(Kept {
-        columns,
-        ranges,
-        slots,
-        threads: threads.max(1),
-        searched: None,
-    })
+    Kept::of_sorted(columns, slots, threads)
 }
