@@ -6,7 +6,7 @@
 
 use super::journeys::{self, Loaded};
 use crate::report::{self, Format};
-use crate::run::{self, Source};
+use crate::run;
 use std::collections::BTreeSet;
 use std::path::Path;
 use std::process::ExitCode;
@@ -31,17 +31,7 @@ pub fn run(args: &super::run::Common, dir: &Path) -> Result<ExitCode, String> {
         progress,
         ..options
     };
-    let mut sources = Vec::new();
-    let mut file_of = Vec::new();
-    for f in &files {
-        for j in &f.journeys {
-            sources.push(Source {
-                journey: j,
-                text: &f.text,
-            });
-            file_of.push(f);
-        }
-    }
+    let (sources, file_of) = super::run::sources(&files);
     let batch =
         match super::guard_any(|| runtime.block_on(run::run_each(&options, &config, &sources))) {
             Ok(b) => b,

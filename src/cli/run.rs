@@ -164,6 +164,22 @@ pub(super) fn setup(
 }
 
 /// The async runtime of a run: one worker thread per partition.
+/// Every journey of the files, in order, with the file each comes from.
+pub(super) fn sources(files: &[Loaded]) -> (Vec<Source<'_>>, Vec<&Loaded>) {
+    let mut sources = Vec::new();
+    let mut file_of = Vec::new();
+    for f in files {
+        for j in &f.journeys {
+            sources.push(Source {
+                journey: j,
+                text: &f.text,
+            });
+            file_of.push(f);
+        }
+    }
+    (sources, file_of)
+}
+
 pub(super) fn runtime(args: &Common) -> Result<tokio::runtime::Runtime, String> {
     tokio::runtime::Builder::new_multi_thread()
         .worker_threads(args.partitions.max(1) as usize)
@@ -201,17 +217,7 @@ pub fn execute(
         progress,
         ..options
     };
-    let mut sources = Vec::new();
-    let mut file_of = Vec::new();
-    for f in &files {
-        for j in &f.journeys {
-            sources.push(Source {
-                journey: j,
-                text: &f.text,
-            });
-            file_of.push(f);
-        }
-    }
+    let (sources, file_of) = sources(&files);
     let all = run::run(&options, &config, &sources);
     let results = match super::guard_any(|| runtime.block_on(all)) {
         Ok(r) => r,

@@ -54,12 +54,20 @@ impl PartitionStream for Channel {
     }
 
     fn execute(&self, _ctx: Arc<TaskContext>) -> SendableRecordBatchStream {
+        // Executed once: a second reader would see no rows, so it gets an error instead.
         let rx = self.rx.lock().ok().and_then(|mut r| r.take());
+        let first: Option<Result<RecordBatch>> = rx.is_none().then(|| {
+            Err(DataFusionError::Internal(
+                "the kept rows' channel was read twice".into(),
+            ))
+        });
+        let failed = futures::stream::iter(first);
         let stream = futures::stream::unfold(rx, |rx| async move {
             let mut rx = rx?;
             let batch = rx.recv().await?;
             Some((Ok(batch), Some(rx)))
         });
+        let stream = failed.chain(stream);
         Box::pin(RecordBatchStreamAdapter::new(self.schema.clone(), stream))
     }
 }

@@ -65,8 +65,15 @@ pub(super) fn write(o: &Options, path: &Path, chunk: usize) -> Result<usize, Dia
     g.out.truncate(o.rows.saturating_sub(g.flushed));
     let first = g.flushed;
     to_disk(&mut g.out, first).map_err(fail)?;
+    let spilled = g.flushed + g.out.len();
     drop(g);
-    merge(&spill.files, path)
+    let written = merge(&spill.files, path)?;
+    if written != spilled {
+        return Err(Diagnostic::internal(format!(
+            "the sample generated {spilled} activities and wrote {written}"
+        )));
+    }
+    Ok(written)
 }
 
 /// Sort one chunk as the whole is sorted and write it; `activity_id` holds each row's place in
@@ -194,7 +201,8 @@ fn merge(files: &[PathBuf], path: &Path) -> Result<usize, Diagnostic> {
         let file = File::open(f).map_err(|e| fail(e.to_string()))?;
         let mut reader =
             FileReader::try_new(BufReader::new(file), None).map_err(|e| fail(e.to_string()))?;
-        if let Some(b) = reader.next() {
+        // The chunk's first non-empty batch (a chunk without rows has none).
+        while let Some(b) = reader.next() {
             let batch = b.map_err(|e| fail(e.to_string()))?;
             if batch.num_rows() > 0 {
                 cursors.push(Cursor {
@@ -202,6 +210,7 @@ fn merge(files: &[PathBuf], path: &Path) -> Result<usize, Diagnostic> {
                     batch,
                     row: 0,
                 });
+                break;
             }
         }
     }
