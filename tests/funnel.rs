@@ -5,6 +5,7 @@
 //! stages, `ties forbidden` and `same`.
 
 use crate::support::reference;
+use journey::engine::chain::stream::Stream;
 use journey::engine::chain::{
     evaluate, evaluate_with, Cond, ExclusionProgram, Order, Outcome, Program, Row, Scratch,
     StageProgram, NO_GROUP,
@@ -186,6 +187,37 @@ fn compare(program: &Program, input: &[Row], exact: bool) {
 
 const ORDERED: &[Order] = &[Order::Sequential, Order::Strict];
 
+/// `program` with every stage condition the streaming search cannot follow replaced by a plain
+/// match of its rules (and `at least` kept under `order strict` only).
+fn streamable(mut program: Program) -> Program {
+    fn plain(c: &Cond, strict: bool) -> bool {
+        match c {
+            Cond::Match(_) => true,
+            Cond::AtLeast(n, _) => strict || *n <= 1,
+            Cond::Any(parts) => parts.iter().all(|p| {
+                matches!(p, Cond::Match(_) | Cond::AtLeast(1, _) | Cond::Any(_)) && plain(p, false)
+            }),
+            _ => false,
+        }
+    }
+    let strict = program.order == Order::Strict;
+    for s in &mut program.stages {
+        if !plain(&s.cond, strict) {
+            s.cond = Cond::Match(s.cond.positive_mask().max(1));
+        }
+    }
+    program
+}
+
+/// The streaming search given `rows` one at a time in the activity order.
+fn streamed(program: &Program, rows: &[Row]) -> Outcome {
+    let mut stream = Stream::new(program).expect("a program the stream takes");
+    for r in reference::sorted(rows) {
+        stream.push(r).unwrap();
+    }
+    stream.finish()
+}
+
 proptest! {
     #![proptest_config(ProptestConfig { cases: 2000, ..ProptestConfig::default() })]
 
@@ -219,6 +251,23 @@ proptest! {
         let want = reference::expected(&program, &reference::sorted(&rows));
         let pattern = |r: &[Option<i64>]| r.iter().map(Option::is_some).collect::<Vec<_>>();
         prop_assert_eq!(pattern(&got.reach), pattern(&want.reach));
+    }
+
+    /// The streaming search (for contacts too large to hold) finds exactly the counted chain
+    /// the search over all of a contact's activities finds.
+    #[test]
+    fn the_streamed_search_finds_the_same_chain(
+        program in program(Options { orders: ORDERED, exclusions: false }).prop_map(streamable),
+        parts in proptest::collection::vec(rows(), 1..6),
+    ) {
+        // Longer histories than one `rows()`: overlapping pieces, so that predecessors pile up
+        // and windows drop them.
+        let rows: Vec<Row> = parts
+            .iter()
+            .enumerate()
+            .flat_map(|(k, part)| part.iter().map(move |r| Row { time: r.time + 6 * k as i64, ..*r }))
+            .collect();
+        prop_assert_eq!(streamed(&program, &rows), evaluate(&program, &mut rows.clone()));
     }
 
     /// A run keeps one scratch for all its contacts: each still gets a fresh search's outcome.

@@ -1,6 +1,7 @@
 //! `--memory-limit`: the kept rows sorted within DataFusion's memory pool, spilled to disk when
-//! they do not fit — the same numbers as without a limit — and a contact too large for the limit
-//! a coded error (J5006), never an out-of-memory kill.
+//! they do not fit — the same numbers as without a limit —, a contact too large to hold searched
+//! as its rows stream by, and a contact a journey must hold but cannot a coded error (J5006),
+//! never an out-of-memory kill.
 
 use crate::support;
 
@@ -93,10 +94,112 @@ fn what_does_not_fit_is_spilled_to_disk() {
 }
 
 #[test]
-fn a_contact_larger_than_the_limit_is_j5006() {
+fn a_contact_larger_than_the_limit_streams_through_the_search() {
+    // 300,000 visits of one contact, every one kept: held, they and the search's tables would
+    // need far more than 16 MiB.
     let args = [
         "run",
         "tests/data/journeys/every-row.journey",
+        "--data",
+        "tests/data/one-contact.parquet",
+        "--format",
+        "json",
+    ];
+    let free = json(&journey(&args));
+    assert_eq!(free["contacts_in_scope"], 1);
+    assert_eq!(free["stages"][1]["reached"], 1);
+    let mut bounded = args.to_vec();
+    bounded.extend(["--memory-limit", "16MiB", "--timings"]);
+    let out = journey(&bounded);
+    assert_eq!(json(&out), free);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains(
+            "contacts searched as their rows streamed by 1 (the largest with 300000 kept rows)"
+        ),
+        "{err}"
+    );
+}
+
+/// `journey sample`'s rows of `contacts` contacts folded into `into` contacts (contact id
+/// modulo `into`): few contacts, each with a realistic mix of many activities.
+fn folded(dir: &std::path::Path, rows: u64, contacts: u64, into: u64) -> String {
+    let sample = dir.join("sample.parquet");
+    let (rows, contacts) = (rows.to_string(), contacts.to_string());
+    let out = journey(&[
+        "sample",
+        "--rows",
+        &rows,
+        "--contacts",
+        &contacts,
+        "--out",
+        sample.to_str().unwrap(),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let folded = dir.join("folded.parquet");
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        use datafusion::prelude::*;
+        let ctx = SessionContext::new();
+        ctx.register_parquet("t", sample.to_str().unwrap(), ParquetReadOptions::default())
+            .await
+            .unwrap();
+        let schema = ctx.table("t").await.unwrap().schema().clone();
+        let columns: Vec<String> = schema
+            .fields()
+            .iter()
+            .map(|f| match f.name().as_str() {
+                "contact_id" => format!("contact_id % {into} AS contact_id"),
+                n => format!("\"{n}\""),
+            })
+            .collect();
+        let df = ctx
+            .sql(&format!("SELECT {} FROM t", columns.join(", ")))
+            .await
+            .unwrap();
+        df.write_parquet(
+            folded.to_str().unwrap(),
+            datafusion::dataframe::DataFrameWriteOptions::new().with_single_file_output(true),
+            None,
+        )
+        .await
+        .unwrap();
+    });
+    folded.to_string_lossy().into_owned()
+}
+
+#[test]
+fn streamed_contacts_give_the_numbers_held_ones_do() {
+    let dir = support::Scratch::new("memory", "streamed");
+    let data = folded(&dir, 400_000, 40_000, 2);
+    for journeys in [
+        "tests/data/journeys/streamed.journey",
+        "tests/data/journeys/every-row.journey",
+    ] {
+        let args = ["run", journeys, "--data", data.as_str(), "--format", "json"];
+        let free = journey(&args);
+        let mut bounded = args.to_vec();
+        bounded.extend(["--memory-limit", "16MiB", "--timings"]);
+        let out = journey(&bounded);
+        assert_eq!(json(&out), json(&free), "{journeys}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            err.contains("contacts searched as their rows streamed by 2 "),
+            "{journeys}: {err}"
+        );
+    }
+}
+
+#[test]
+fn a_contact_a_journey_must_hold_larger_than_the_limit_is_j5006() {
+    // `order any` searches a contact's activities together: they must fit.
+    let args = [
+        "run",
+        "tests/data/journeys/every-row-any-order.journey",
         "--data",
         "tests/data/one-contact.parquet",
     ];
@@ -117,15 +220,13 @@ fn a_contact_larger_than_the_limit_is_j5006() {
 
 #[test]
 fn journey_toml_sets_the_limit_and_the_flag_wins() {
-    let dir = std::env::temp_dir().join(format!("journey-memory-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = support::Scratch::new("memory", "toml");
     let toml = dir.join("journey.toml");
     std::fs::write(&toml, "[run]\nmemory_limit = \"16MiB\"\n").unwrap();
     let toml = toml.to_string_lossy().into_owned();
     let base = [
         "run",
-        "tests/data/journeys/every-row.journey",
+        "tests/data/journeys/every-row-any-order.journey",
         "--data",
         "tests/data/one-contact.parquet",
         "--config",
@@ -145,7 +246,6 @@ fn journey_toml_sets_the_limit_and_the_flag_wins() {
         err.contains("error[J4005]") && err.contains("memory_limit"),
         "{err}"
     );
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]

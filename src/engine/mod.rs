@@ -1,7 +1,8 @@
 //! The funnel engine: the program the lowering produces ([`program`]), the chain search over one
 //! contact's activities ([`chain`]), a contact's activities as the search takes them from
 //! argument columns ([`contact`]), the `journey_funnel` DataFusion aggregate ([`udaf`]), what
-//! the search finds per contact ([`reach`]), and every limit ([`limits`]).
+//! the search finds per contact ([`reach`]), a contact too large to hold searched as its
+//! activities stream by ([`streamed`]), and every limit ([`limits`]).
 //!
 //! It sits below the lowering, which produces its programs, and the runner, which executes
 //! them: nothing here knows the journey language, the data's columns or the command line.
@@ -11,4 +12,5 @@ pub mod contact;
 pub mod limits;
 pub mod program;
 pub mod reach;
+pub mod streamed;
 pub mod udaf;

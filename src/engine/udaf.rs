@@ -13,6 +13,7 @@ use super::chain::{Outcome, Scratch};
 use super::contact::{self, keeps_unmatched, to_lists, Contact, Layout, Reader, StateReader};
 use super::program::Program;
 use super::reach::ContactReach;
+use super::streamed::ContactStream;
 use datafusion::arrow::array::{
     Array, ArrayRef, BooleanArray, Int64Builder, ListBuilder, StringBuilder, StructArray,
 };
@@ -78,6 +79,13 @@ impl FunnelUdaf {
         contacts: &[std::ops::Range<usize>],
     ) -> Result<Vec<ContactReach>> {
         contact::reaches(&self.program, self.layout(), args, keep, contacts)
+    }
+
+    /// A search for one contact whose activities arrive in time order a batch at a time, with
+    /// the same arguments as [`Self::reaches_by_contact`]; `None` when the program needs a
+    /// contact's activities all at once.
+    pub fn stream(&self) -> Option<ContactStream> {
+        ContactStream::new(&self.program, self.layout())
     }
 
     /// The row-wise accumulator DataFusion uses without GROUP BY (public for tests).

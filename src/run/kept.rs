@@ -4,7 +4,7 @@
 use super::spill::Searched;
 use crate::engine::reach::ContactReach;
 use crate::lower::pass::PassPlan;
-use datafusion::arrow::array::{Array, ArrayRef, AsArray};
+use datafusion::arrow::array::{Array, ArrayRef, AsArray, BooleanArray};
 use datafusion::arrow::compute;
 use datafusion::arrow::datatypes::{DataType, Int64Type};
 use datafusion::error::{DataFusionError, Result};
@@ -16,6 +16,50 @@ pub(super) struct Slots {
     pub(super) keep: Option<usize>,
     pub(super) same: Option<usize>,
     pub(super) by: Option<usize>,
+}
+
+impl Slots {
+    /// A journey's aggregate arguments among kept `columns` (time, activity id, mask, then the
+    /// `same` and `by` values), and the rows it sees.
+    pub(super) fn args<'a>(
+        &self,
+        columns: &'a [ArrayRef],
+    ) -> (Vec<ArrayRef>, Option<&'a BooleanArray>) {
+        let mut args = vec![
+            columns[1].clone(),
+            columns[2].clone(),
+            columns[self.mask].clone(),
+        ];
+        args.extend(
+            [self.same, self.by]
+                .into_iter()
+                .flatten()
+                .map(|k| columns[k].clone()),
+        );
+        (args, self.keep.map(|k| columns[k].as_boolean()))
+    }
+
+    /// Add the kept rows (of `columns`) this journey sees to the counts of the rules (bits) they
+    /// match.
+    pub(super) fn count_rules(&self, columns: &[ArrayRef], counts: &mut [u64]) -> Result<()> {
+        let mask = compute::cast(&columns[self.mask], &DataType::Int64)?;
+        let mask = mask.as_primitive::<Int64Type>();
+        let keep = self.keep.map(|k| columns[k].as_boolean());
+        for r in 0..mask.len() {
+            if !mask.is_valid(r) || keep.is_some_and(|k| !k.is_valid(r) || !k.value(r)) {
+                continue;
+            }
+            let mut m = mask.value(r) as u64;
+            while m != 0 {
+                let b = m.trailing_zeros() as usize;
+                if let Some(c) = counts.get_mut(b) {
+                    *c += 1;
+                }
+                m &= m - 1;
+            }
+        }
+        Ok(())
+    }
 }
 
 /// The kept rows of all partitions, sorted by contact, ready for the chain search.
@@ -82,19 +126,7 @@ impl Kept {
         if self.ranges.is_empty() {
             return Ok(Vec::new());
         }
-        let s = &self.slots[i];
-        let mut args = vec![
-            self.columns[1].clone(),
-            self.columns[2].clone(),
-            self.columns[s.mask].clone(),
-        ];
-        args.extend(
-            [s.same, s.by]
-                .into_iter()
-                .flatten()
-                .map(|k| self.columns[k].clone()),
-        );
-        let keep = s.keep.map(|k| self.columns[k].as_boolean());
+        let (args, keep) = self.slots[i].args(&self.columns);
         let udaf = &p.journeys[i].row.udaf;
         let chunk = self.ranges.len().div_ceil(self.threads).max(1);
         let parts: Vec<Result<Vec<ContactReach>>> = std::thread::scope(|scope| {
@@ -136,25 +168,8 @@ impl Kept {
             return Ok(s.rule_counts[i].iter().take(rules).copied().collect());
         }
         let mut counts = vec![0u64; rules];
-        if self.columns.is_empty() {
-            return Ok(counts);
-        }
-        let s = &self.slots[i];
-        let mask = datafusion::arrow::compute::cast(&self.columns[s.mask], &DataType::Int64)?;
-        let mask = mask.as_primitive::<Int64Type>();
-        let keep = s.keep.map(|k| self.columns[k].as_boolean());
-        for r in 0..mask.len() {
-            if !mask.is_valid(r) || keep.is_some_and(|k| !k.is_valid(r) || !k.value(r)) {
-                continue;
-            }
-            let mut m = mask.value(r) as u64;
-            while m != 0 {
-                let b = m.trailing_zeros() as usize;
-                if b < rules {
-                    counts[b] += 1;
-                }
-                m &= m - 1;
-            }
+        if !self.columns.is_empty() {
+            self.slots[i].count_rules(&self.columns, &mut counts)?;
         }
         Ok(counts)
     }

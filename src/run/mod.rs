@@ -14,6 +14,7 @@ pub mod pass;
 pub mod progress;
 pub mod results;
 mod spill;
+mod streamed;
 pub mod timings;
 mod unmatched;
 mod warnings;
@@ -282,6 +283,7 @@ async fn scan(
     t.row_groups_read = done.row_groups_read;
     t.row_groups_skipped = done.row_groups_skipped;
     t.spills = done.spills;
+    t.streamed = done.streamed;
     t.files_read = data.files().len() as u64;
     t.files_skipped = data.listing.skipped.len() as u64;
     // The first journey with rows that cannot count fails the run (unless they are skipped).

@@ -56,6 +56,8 @@ pub struct PassOutput {
     pub scan: Duration,
     /// Under a memory limit: the kept rows' spills to disk (files, bytes).
     pub spills: Option<(u64, u64)>,
+    /// Under a memory limit: contacts searched as their rows streamed by, and the largest's rows.
+    pub streamed: (u64, u64),
 }
 
 /// Where the pass's own columns are in its output.
@@ -372,6 +374,7 @@ pub async fn execute_with(
         Some(s) => {
             out.rows_matched = s.rows;
             out.spills = Some(s.spills);
+            out.streamed = s.streamed;
             Kept::searched(s, slots)
         }
         None => sorted(kept, slots, threads)?,

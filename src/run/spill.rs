@@ -3,13 +3,16 @@
 //! (through a channel), which sorts by contact within the session's memory pool and spills
 //! sorted runs to disk when the pool is full, then merges them. The sorted rows come back as a
 //! stream, are cut into chunks of whole contacts, and each chunk is searched at once, so no more
-//! than a chunk of rows is held outside the pool. A contact whose rows alone do not fit stops
-//! the run with DataFusion's "resources exhausted", which journey reports as J5006.
+//! than a chunk of rows is held outside the pool. A contact with many rows goes through the
+//! streamed search instead ([`super::streamed`]), where every journey allows it; where one does
+//! not, a contact whose rows alone do not fit stops the run with DataFusion's "resources
+//! exhausted", which journey reports as J5006.
 
 use super::kept::{Kept, Slots};
+use super::streamed::{self, Streamed};
 use crate::engine::reach::ContactReach;
 use crate::lower::pass::PassPlan;
-use datafusion::arrow::array::{ArrayRef, RecordBatch};
+use datafusion::arrow::array::{Array, ArrayRef, RecordBatch, Scalar};
 use datafusion::arrow::compute;
 use datafusion::arrow::datatypes::SchemaRef;
 use datafusion::error::{DataFusionError, Result};
@@ -27,6 +30,10 @@ use tokio::sync::mpsc;
 
 /// A chunk is searched once it holds this many rows (or the pool refuses more).
 const CHUNK_ROWS: usize = 1 << 20;
+
+/// A contact with this many kept rows is searched as they stream by, when the journeys allow
+/// it: a held contact needs [`SEARCH_BYTES_PER_ROW`] per row, a streamed one next to nothing.
+const STREAM_ROWS: usize = 1 << 16;
 
 /// What the chain search holds per activity of the contact it searches, beyond the kept
 /// columns: the contact's rows (32 bytes), the rule masks, and the per-stage tables (measured
@@ -100,10 +107,11 @@ impl Sorter {
             false,
             None,
         )?;
-        let ordering = LexOrdering::new(vec![PhysicalSortExpr::new_default(col(
-            schema.field(0).name(),
-            &schema,
-        )?)])
+        // By contact, then time: a contact streamed through the search comes in time order.
+        let ordering = LexOrdering::new(vec![
+            PhysicalSortExpr::new_default(col(schema.field(0).name(), &schema)?),
+            PhysicalSortExpr::new_default(col(schema.field(1).name(), &schema)?),
+        ])
         .ok_or_else(|| DataFusionError::Internal("an empty sort order".into()))?;
         let sort = Arc::new(SortExec::new(ordering, Arc::new(input)));
         let sorted = sort.execute(0, ctx.clone())?;
@@ -124,7 +132,9 @@ impl Sorter {
     }
 
     /// Drain the sorted rows chunk by chunk of whole contacts, searching each journey on each
-    /// chunk. The senders must all be dropped, or this waits for them.
+    /// chunk; a contact with [`STREAM_ROWS`] kept rows or more is searched as its rows stream
+    /// by, when every journey can be ([`streamed::possible`]). The senders must all be dropped,
+    /// or this waits for them.
     pub(super) async fn search(
         mut self,
         p: &PassPlan,
@@ -137,19 +147,66 @@ impl Sorter {
             rule_counts: vec![[0u64; 64]; p.journeys.len()],
             rows: 0,
             spills: (0, 0),
+            streamed: (0, 0),
         };
+        let can_stream = streamed::possible(p);
+        let mut streaming: Option<Streamed> = None;
         let mut held: Vec<RecordBatch> = Vec::new();
         let mut held_rows = 0usize;
+        // The rows of the last contact in `held`.
+        let mut tail = 0usize;
         while let Some(batch) = self.sorted.next().await {
-            let batch = batch?;
+            let mut batch = batch?;
             if batch.num_rows() == 0 {
                 continue;
             }
             out.rows += batch.num_rows() as u64;
+            if let Some(s) = &mut streaming {
+                let end = s.leading(&batch)?;
+                if end > 0 {
+                    s.feed(
+                        &batch.slice(0, end),
+                        slots,
+                        &mut out.rule_counts,
+                        &mut self.search,
+                    )?;
+                }
+                if end == batch.num_rows() {
+                    continue;
+                }
+                if let Some(done) = streaming.take() {
+                    done.finish(&mut out)?;
+                }
+                self.search.free();
+                batch = batch.slice(end, batch.num_rows() - end);
+            }
             let size = batch.get_array_memory_size();
             let full = self.reservation.try_grow(size).is_err();
+            tail = trailing(&held, &batch, tail)?;
             held_rows += batch.num_rows();
             held.push(batch);
+            if can_stream && (tail >= STREAM_ROWS || (full && tail == held_rows)) {
+                // The last contact is large: search the whole contacts before it, and stream it.
+                let rest = split_last_contact(&mut held)?;
+                if !held.is_empty() {
+                    chunk(
+                        std::mem::take(&mut held),
+                        p,
+                        slots,
+                        threads,
+                        &mut self.search,
+                        &mut out,
+                    )?;
+                }
+                let mut s = Streamed::start(p, &rest[0])?;
+                for b in &rest {
+                    s.feed(b, slots, &mut out.rule_counts, &mut self.search)?;
+                }
+                streaming = Some(s);
+                (held_rows, tail) = (0, 0);
+                self.reservation.free();
+                continue;
+            }
             if full || held_rows >= CHUNK_ROWS {
                 if one_contact(&held)? {
                     // Sorted: first and last row of one contact means every row is.
@@ -179,6 +236,9 @@ impl Sorter {
                     .resize(held.iter().map(|b| b.get_array_memory_size()).sum());
             }
         }
+        if let Some(done) = streaming.take() {
+            done.finish(&mut out)?;
+        }
         if !held.is_empty() {
             chunk(held, p, slots, threads, &mut self.search, &mut out)?;
         }
@@ -194,6 +254,30 @@ impl Sorter {
     }
 }
 
+/// The rows of the last contact once `batch` follows `held` (whose last contact had `tail`).
+fn trailing(held: &[RecordBatch], batch: &RecordBatch, tail: usize) -> Result<usize> {
+    let contacts = batch.column(0);
+    let last = Scalar::new(contacts.slice(contacts.len() - 1, 1));
+    let same = compute::kernels::cmp::eq(contacts, &last)?;
+    let own = (0..same.len())
+        .rev()
+        .position(|r| !same.is_valid(r) || !same.value(r))
+        .unwrap_or(same.len());
+    if own < batch.num_rows() {
+        return Ok(own);
+    }
+    // The whole batch is one contact's: is it the one `held` ended with?
+    let continues = match held.last() {
+        Some(b) => {
+            let c = b.column(0);
+            let before = compute::kernels::cmp::eq(&c.slice(c.len() - 1, 1), &last)?;
+            before.is_valid(0) && before.value(0)
+        }
+        None => false,
+    };
+    Ok(if continues { tail + own } else { own })
+}
+
 /// What a bounded pass found per journey.
 pub(super) struct Searched {
     /// Per journey (taken by [`Kept::reaches`]).
@@ -204,6 +288,8 @@ pub(super) struct Searched {
     pub rows: u64,
     /// The sort's spills: files, bytes.
     pub spills: (u64, u64),
+    /// Contacts searched as their rows streamed by, and the largest's kept rows.
+    pub streamed: (u64, u64),
 }
 
 /// Whether the held rows (sorted by contact) are all one contact's.

@@ -25,6 +25,9 @@ pub struct Timings {
     pub row_groups_skipped: u64,
     /// Under `--memory-limit`: the kept rows' sort's spills to disk (files, bytes).
     pub spills: Option<(u64, u64)>,
+    /// Under `--memory-limit`: contacts searched as their rows streamed by, and the largest's
+    /// kept rows.
+    pub streamed: (u64, u64),
 }
 
 fn ms(d: Duration) -> String {
@@ -56,8 +59,14 @@ pub fn render(journey: &str, parse: Duration, t: &Timings, report: Duration) -> 
         ),
         None => String::new(),
     };
+    let streamed = match t.streamed {
+        (0, _) => String::new(),
+        (n, largest) => format!(
+            "  contacts searched as their rows streamed by {n} (the largest with {largest} kept rows)\n"
+        ),
+    };
     format!(
-        "timings for {journey}:\n  parse and check  {}\n  plan             {}\n  scan and filter  {}\n  chain search     {}\n  metrics          {}\n  report           {}\n  files read {}, not read {}\n{row_groups}  rows scanned {}, matched a stage {}{share}\n{spills}",
+        "timings for {journey}:\n  parse and check  {}\n  plan             {}\n  scan and filter  {}\n  chain search     {}\n  metrics          {}\n  report           {}\n  files read {}, not read {}\n{row_groups}  rows scanned {}, matched a stage {}{share}\n{spills}{streamed}",
         ms(parse),
         ms(t.plan),
         ms(t.scan),

@@ -25,6 +25,7 @@
 mod any;
 mod exclusions;
 mod ordered;
+pub mod stream;
 
 pub use super::program::{Cond, ExclusionProgram, Order, Program, StageProgram};
 
