@@ -26,6 +26,7 @@
 
 pub mod check;
 pub mod cli;
+pub mod cluster;
 pub mod config;
 pub mod data;
 pub mod diagnostics;

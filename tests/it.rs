@@ -11,6 +11,7 @@ mod bad_messages;
 mod batch;
 mod browser;
 mod cli;
+mod cluster;
 mod diagnostics;
 mod diff;
 mod docs;

@@ -17,6 +17,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ("check", &["syntax", "fmt", "engine", "diagnostics", "span"]),
     ("diff", &["check", "fmt", "syntax", "diagnostics", "span"]),
     ("data", &["io", "config", "diagnostics", "span"]),
+    ("cluster", &["engine", "data"]),
     (
         "lower",
         &[
@@ -33,6 +34,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
     (
         "run",
         &[
+            "cluster",
             "lower",
             "data",
             "engine",

@@ -3,6 +3,7 @@
 
 mod batch;
 mod check;
+mod cluster;
 mod compare;
 mod contacts;
 mod diff;
@@ -44,6 +45,7 @@ enum Command {
     Explain(explain::Args),
     Contacts(contacts::Args),
     Sample(sample::Args),
+    Cluster(cluster::Args),
     ExplainError(explain_error::Args),
 }
 
@@ -59,6 +61,7 @@ pub fn main() -> ExitCode {
         Command::Explain(a) => explain::run(a),
         Command::Contacts(a) => contacts::run(a),
         Command::Sample(a) => sample::run(a),
+        Command::Cluster(a) => cluster::run(a),
         Command::ExplainError(a) => explain_error::run(a),
     };
     match result {

@@ -78,6 +78,10 @@ pub struct Common {
     /// journey.toml's `[run] memory_limit`) [default: no limit].
     #[arg(long, value_name = "SIZE", value_parser = parse_size)]
     pub(super) memory_limit: Option<u64>,
+    /// Run on the Apache Ballista cluster whose scheduler is at df://HOST:PORT (see
+    /// docs/cluster.md); the data must be where every executor can read it.
+    #[arg(long, value_name = "df://HOST:PORT", conflicts_with_all = ["memory_limit", "timings"])]
+    pub(super) cluster: Option<String>,
     /// A progress bar on standard error: on a terminal only (auto), always, or never.
     #[arg(long, value_enum, default_value_t = super::progress::When::Auto)]
     pub(super) progress: super::progress::When,
@@ -158,6 +162,7 @@ pub(super) fn setup(
         by: args.by.clone(),
         top: args.top as usize,
         timings: args.timings,
+        cluster: args.cluster.clone(),
         ..RunOptions::of(listing)
     };
     Ok((config, options))

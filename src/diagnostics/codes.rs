@@ -80,6 +80,7 @@ codes! {
     "J5004" => "row without a contact",
     "J5005" => "internal error",
     "J5006" => "memory limit reached",
+    "J5007" => "the cluster cannot run the journeys",
     "W0001" => "KPI larger than the previous stage's",
     "W0002" => "stage window has no effect",
     "W0003" => "same condition in consecutive stages",

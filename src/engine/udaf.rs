@@ -62,6 +62,16 @@ impl FunnelUdaf {
         self.udaf().call(args)
     }
 
+    /// The program the aggregate runs (what travels with a plan to a cluster's executors).
+    pub fn program(&self) -> &Program {
+        &self.program
+    }
+
+    /// Whether the call has a `by` argument.
+    pub fn has_by(&self) -> bool {
+        self.by
+    }
+
     fn layout(&self) -> Layout {
         Layout {
             same: self.program.same,

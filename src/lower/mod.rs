@@ -263,6 +263,38 @@ pub fn lower(
     })
 }
 
+impl Lowered {
+    /// One row: per rule (bit `b` of the mask), the rows the journey's aggregate takes that
+    /// match it, as `rule_b` (a rule no row matches is worth a warning). For runs that cannot
+    /// count them on the way (a cluster's).
+    pub fn rule_counts(&self, scan: LogicalPlan) -> Result<LogicalPlan, Diagnostic> {
+        use datafusion::logical_expr::{binary_expr, cast, Operator};
+        let p = &self.pieces;
+        let mask = cast(
+            p.row.mask.clone(),
+            datafusion::arrow::datatypes::DataType::Int64,
+        );
+        let counts = (0..self.rules.len())
+            .map(|b| {
+                let bit = binary_expr(mask.clone(), Operator::BitwiseAnd, lit(1i64 << b));
+                Ok(
+                    sum(when(bit.not_eq(lit(0i64)), lit(1i64)).otherwise(lit(0i64))?)
+                        .alias(format!("rule_{b}")),
+                )
+            })
+            .collect::<Result<Vec<Expr>, datafusion::error::DataFusionError>>();
+        let plan = counts.and_then(|counts| {
+            let scanned = LogicalPlanBuilder::from(scan);
+            let filtered = match p.keep() {
+                Some(k) => scanned.filter(k)?,
+                None => scanned,
+            };
+            filtered.aggregate(Vec::<Expr>::new(), counts)?.build()
+        });
+        plan.map_err(|e| Diagnostic::internal(format!("cannot plan the rule counts: {e}")))
+    }
+}
+
 /// One journey's funnel plan and scope plan: the plans `journey explain` shows and `journey
 /// contacts` runs (`journey run` runs them fused, [`pass`]).
 fn plans(

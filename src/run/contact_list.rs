@@ -16,7 +16,7 @@ use datafusion::arrow::datatypes::Int64Type;
 use datafusion::logical_expr::LogicalPlan;
 use datafusion::prelude::SessionContext;
 
-async fn collect(
+pub(super) async fn collect(
     ctx: &SessionContext,
     plan: &LogicalPlan,
     label: &str,
@@ -33,33 +33,33 @@ async fn collect(
 
 /// Contacts in scope, rows in scope and rows that cannot count from a one-journey scope
 /// plan's output.
-fn scope_counts(scope: &[RecordBatch]) -> (u64, u64, SkippedRows) {
-    let count = |name: &str| -> u64 {
-        scope
-            .first()
-            .and_then(|b| b.column_by_name(name))
-            .and_then(|c| {
-                datafusion::arrow::compute::cast(c, &datafusion::arrow::datatypes::DataType::Int64)
-                    .ok()
-            })
-            .map(|c| {
-                let a = c.as_primitive::<Int64Type>();
-                if a.is_null(0) {
-                    0
-                } else {
-                    a.value(0).max(0) as u64
-                }
-            })
-            .unwrap_or(0)
+pub(super) fn scope_counts(scope: &[RecordBatch]) -> Result<(u64, u64, SkippedRows), Diagnostic> {
+    let row = scope
+        .iter()
+        .find(|b| b.num_rows() > 0)
+        .ok_or_else(|| Diagnostic::internal("the scope counts came back empty"))?;
+    let count = |name: &str| -> Result<u64, Diagnostic> {
+        let c = row
+            .column_by_name(name)
+            .ok_or_else(|| Diagnostic::internal(format!("the scope counts lost {name}")))?;
+        let c = datafusion::arrow::compute::cast(c, &datafusion::arrow::datatypes::DataType::Int64)
+            .map_err(|e| Diagnostic::internal(format!("cannot read {name}: {e}")))?;
+        let a = c.as_primitive::<Int64Type>();
+        // A sum over no rows is NULL: none.
+        Ok(if a.is_null(0) {
+            0
+        } else {
+            a.value(0).max(0) as u64
+        })
     };
-    (
-        count("contacts"),
-        count("rows"),
+    Ok((
+        count("contacts")?,
+        count("rows")?,
         SkippedRows {
-            no_contact: count("no_contact"),
-            no_time: count("no_time"),
+            no_contact: count("no_contact")?,
+            no_time: count("no_time")?,
         },
-    )
+    ))
 }
 
 /// Each contact with a stage-matching activity, as text, with its reach times; sorted by contact
@@ -77,7 +77,7 @@ pub async fn contact_reaches(
     let label = data.describe();
     let lowered = plan(&ctx, &data, config, j, options).await?;
     let scope = collect(&ctx, &lowered.scope, &label, config).await?;
-    let (_, rows, skipped) = scope_counts(&scope);
+    let (_, rows, skipped) = scope_counts(&scope)?;
     let source = Source {
         journey: j,
         text: "",

@@ -4,6 +4,7 @@
 //! pass over the data for all of them ([`pass`]), and turns each contact's reach times into the
 //! stage metrics.
 
+pub mod cluster;
 mod contact_list;
 mod distinct;
 pub mod errors;
@@ -61,6 +62,8 @@ pub struct RunOptions {
     pub timings: bool,
     /// Count the rows read, for a progress bar.
     pub progress: Option<std::sync::Arc<progress::Progress>>,
+    /// Run on the Ballista cluster at this `df://HOST:PORT` instead of here ([`cluster`]).
+    pub cluster: Option<String>,
 }
 
 impl RunOptions {
@@ -131,6 +134,16 @@ pub async fn open_for(
     sources: &[Source<'_>],
 ) -> Result<(SessionContext, DataSet), Diagnostic> {
     let ctx = session_within(options.target_partitions, options.memory_limit);
+    open_for_in(ctx, options, config, sources).await
+}
+
+/// [`open_for`] in a given session (a cluster's, `run::cluster`).
+pub async fn open_for_in(
+    ctx: SessionContext,
+    options: &RunOptions,
+    config: &Config,
+    sources: &[Source<'_>],
+) -> Result<(SessionContext, DataSet), Diagnostic> {
     let listing = match &options.listing {
         Some(l) => l.clone(),
         None => Listing::of_files(&options.files)?,
@@ -198,6 +211,9 @@ pub async fn run_each(
     config: &Config,
     sources: &[Source<'_>],
 ) -> Result<Batch, Failure> {
+    if let Some(url) = &options.cluster {
+        return cluster::run_each(url, options, config, sources).await;
+    }
     let (ctx, data) = open_for(options, config, sources).await?;
     let mut runnable = Vec::new();
     let mut lowered = Vec::new();

@@ -25,7 +25,19 @@ pub(super) async fn journey_warnings(
     let counts = kept
         .rule_counts(planned, i, lowered.rules.len())
         .map_err(|e| execution_error(e, &data.describe(), config))?;
-    let mut warnings = unmatched::warnings(ctx, config, s.journey, lowered, &counts).await?;
+    warnings_of(ctx, data, config, s, lowered, &counts).await
+}
+
+/// [`journey_warnings`] from the kept rows matching each of the journey's rules.
+pub(super) async fn warnings_of(
+    ctx: &SessionContext,
+    data: &DataSet,
+    config: &Config,
+    s: &Source<'_>,
+    lowered: &Lowered,
+    counts: &[u64],
+) -> Result<Vec<Diagnostic>, Diagnostic> {
+    let mut warnings = unmatched::warnings(ctx, config, s.journey, lowered, counts).await?;
     for column in &lowered.null_columns {
         warnings.push(null_column_warning(ctx, data, column).await?);
     }

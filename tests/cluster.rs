@@ -1,0 +1,248 @@
+//! The cluster (`journey run --cluster`): the same numbers as a local run, byte for byte — in
+//! Ballista's standalone mode inside this process, and on a real cluster of separate processes
+//! (`journey cluster scheduler` and executors on free ports of 127.0.0.1, waited for with
+//! deadlines, always stopped), with one executor and then two, several partitions.
+
+use crate::support;
+use journey::config::Config;
+use journey::run::results::JourneyResult;
+use journey::run::{self, RunOptions, Source};
+use std::net::{TcpListener, TcpStream};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+/// Every journey of the bundled examples, in one text.
+fn examples() -> String {
+    let mut text = String::new();
+    for name in [
+        "small-business-loan.journey",
+        "see-think-do-care.journey",
+        "loan-variants.journey",
+    ] {
+        text += &std::fs::read_to_string(support::root().join("journeys").join(name)).unwrap();
+        text.push('\n');
+    }
+    text
+}
+
+#[test]
+fn standalone_in_process_gives_the_local_numbers() {
+    let text = examples();
+    let (_, checked) = journey::check::check_source(&text);
+    assert!(!checked.has_errors());
+    let sources: Vec<Source> = checked
+        .journeys
+        .iter()
+        .map(|j| Source {
+            journey: j,
+            text: &text,
+        })
+        .collect();
+    let options = RunOptions {
+        files: vec![support::root().join("journeys/data/sample.parquet")],
+        target_partitions: 3,
+        ..RunOptions::default()
+    };
+    let config = Config::default();
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let clear = |mut r: JourneyResult| {
+        r.computed_at.clear();
+        r
+    };
+    let local: Vec<JourneyResult> = rt
+        .block_on(run::run(&options, &config, &sources))
+        .unwrap()
+        .into_iter()
+        .map(clear)
+        .collect();
+    let on_cluster: Vec<JourneyResult> = rt.block_on(async {
+        let ctx = journey::cluster::standalone(3, 2).await.unwrap();
+        let batch = run::cluster::run_each_in(ctx, &options, &config, &sources)
+            .await
+            .unwrap_or_else(|f| panic!("{:?}", f.diagnostic));
+        assert!(batch.failures.is_empty());
+        batch
+            .results
+            .into_iter()
+            .map(|r| clear(r.unwrap()))
+            .collect()
+    });
+    assert_eq!(on_cluster.len(), checked.journeys.len());
+    for (c, l) in on_cluster.iter().zip(&local) {
+        assert_eq!(c, l, "journey \"{}\"", l.journey);
+    }
+}
+
+/// A port that is free, with the next one free too (an executor takes both).
+fn free_ports() -> u16 {
+    loop {
+        let a = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = a.local_addr().unwrap().port();
+        if port < u16::MAX && TcpListener::bind(("127.0.0.1", port + 1)).is_ok() {
+            return port;
+        }
+    }
+}
+
+/// Wait until something listens on `port`, or fail the test.
+fn wait_for(port: u16, what: &str, child: &mut Child) {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while Instant::now() < deadline {
+        if TcpStream::connect(("127.0.0.1", port)).is_ok() {
+            return;
+        }
+        if let Ok(Some(status)) = child.try_wait() {
+            panic!("the {what} exited before listening: {status}");
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    panic!("the {what} did not listen on {port} within 60 s");
+}
+
+/// The cluster's processes, stopped however the test ends.
+struct Cluster {
+    scheduler: u16,
+    processes: Vec<Child>,
+    work: support::Scratch,
+}
+
+impl Cluster {
+    fn start() -> Cluster {
+        let scheduler = free_ports();
+        let mut child = Command::new(env!("CARGO_BIN_EXE_journey"))
+            .args(["cluster", "scheduler", "--bind"])
+            .arg(format!("127.0.0.1:{scheduler}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        wait_for(scheduler, "scheduler", &mut child);
+        Cluster {
+            scheduler,
+            processes: vec![child],
+            work: support::Scratch::new("cluster", &scheduler.to_string()),
+        }
+    }
+
+    fn add_executor(&mut self) {
+        let port = free_ports();
+        let dir = self.work.join(port.to_string());
+        std::fs::create_dir_all(&dir).unwrap();
+        let mut child = Command::new(env!("CARGO_BIN_EXE_journey"))
+            .args(["cluster", "executor", "--slots", "2", "--scheduler"])
+            .arg(format!("127.0.0.1:{}", self.scheduler))
+            .arg("--bind")
+            .arg(format!("127.0.0.1:{port}"))
+            .arg("--work-dir")
+            .arg(&dir)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        wait_for(port, "executor", &mut child);
+        self.processes.push(child);
+    }
+
+    fn url(&self) -> String {
+        format!("df://127.0.0.1:{}", self.scheduler)
+    }
+}
+
+impl Drop for Cluster {
+    fn drop(&mut self) {
+        for p in &mut self.processes {
+            let _ = p.kill();
+            let _ = p.wait();
+        }
+    }
+}
+
+/// `journey ARGS`, stopped (and failed) after two minutes. The output is read as it comes
+/// (a pipe left unread would stop the child once full).
+fn journey(args: &[&str]) -> Output {
+    let child = Command::new(env!("CARGO_BIN_EXE_journey"))
+        .current_dir(support::root())
+        .env("SOURCE_DATE_EPOCH", "0")
+        .args(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let pid = child.id();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || tx.send(child.wait_with_output()));
+    match rx.recv_timeout(Duration::from_secs(120)) {
+        Ok(out) => out.unwrap(),
+        Err(_) => {
+            let _ = Command::new("kill").arg(pid.to_string()).status();
+            panic!("journey {args:?} did not finish within 120 s");
+        }
+    }
+}
+
+fn stdout(out: &Output) -> String {
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout.clone()).unwrap()
+}
+
+#[test]
+fn a_cluster_of_processes_gives_the_local_numbers() {
+    let dir = support::Scratch::new("cluster", "data");
+    let export = dir.join("export.parquet");
+    let export = export.to_str().unwrap();
+    stdout(&journey(&[
+        "sample",
+        "--rows",
+        "400000",
+        "--contacts",
+        "40000",
+        "--seed",
+        "5",
+        "--out",
+        export,
+    ]));
+    let mut cluster = Cluster::start();
+    cluster.add_executor();
+    let url = cluster.url();
+    for executors in [1, 2] {
+        if executors == 2 {
+            cluster.add_executor();
+        }
+        for data in ["journeys/data", export] {
+            let args = [
+                "run",
+                "journeys/",
+                "--data",
+                data,
+                "--format",
+                "json",
+                "--partitions",
+                "3",
+            ];
+            let local = stdout(&journey(&args));
+            let mut remote = args.to_vec();
+            remote.extend(["--cluster", url.as_str()]);
+            let on_cluster = stdout(&journey(&remote));
+            assert_eq!(on_cluster, local, "{data} on {executors} executor(s)");
+        }
+    }
+}
+
+#[test]
+fn no_scheduler_is_j5007() {
+    let port = free_ports();
+    let url = format!("df://127.0.0.1:{port}");
+    let out = journey(&[
+        "run",
+        "journeys/small-business-loan.journey",
+        "--cluster",
+        &url,
+    ]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains("J5007") && err.contains(&url), "{err}");
+}
