@@ -13,4 +13,5 @@ pub mod limits;
 pub mod program;
 pub mod reach;
 pub mod streamed;
+pub mod summary;
 pub mod udaf;

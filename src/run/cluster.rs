@@ -92,7 +92,7 @@ pub async fn run_each_in(
             &data,
             s,
             (contacts, rows, skipped),
-            &reached,
+            metrics::figures(metrics::program(options, s.journey), &reached),
             &fingerprint,
         );
         r.warnings = warnings

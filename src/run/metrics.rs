@@ -10,59 +10,102 @@ use super::{RunOptions, Source, DEFAULT_TOP};
 use crate::check::hir;
 use crate::data::DataSet;
 use crate::engine::reach::ContactReach;
+use crate::engine::summary::{
+    DurationFigures, Figures, MetricsProgram, StageFigures, Summary, TrendUnit,
+};
 use crate::io::fingerprint::sha256_hex;
 
-/// Bucket bounds in seconds: under a minute, 10 minutes, an hour, 6 hours, a day, 3 days, a
-/// week, two weeks, 30 days, and longer.
-pub const HISTOGRAM_BUCKETS: [u64; 9] = [
-    60, 600, 3600, 21_600, 86_400, 259_200, 604_800, 1_209_600, 2_592_000,
-];
+pub use crate::engine::summary::{nearest_rank, HISTOGRAM_BUCKETS};
 
-fn histogram(sorted_micros: &[i64]) -> Vec<Bucket> {
-    let mut out = Vec::new();
-    let mut from = 0u64;
-    for to in HISTOGRAM_BUCKETS
+/// What a journey's metrics are asked for, for [`Summary`]: its stages, the breakdown (`--by`
+/// or the journey's `by`), the trend (`--trend` or the journey's), its segment labels.
+pub fn program(options: &RunOptions, j: &hir::Journey) -> MetricsProgram {
+    let mut names: Vec<&'static str> = Vec::new();
+    let segment_of = j
+        .stages
         .iter()
-        .map(Some)
-        .chain(std::iter::once(None))
-    {
-        let (lo, hi) = (from as i64 * 1_000_000, to.map(|t| *t as i64 * 1_000_000));
-        let contacts = sorted_micros
-            .iter()
-            .filter(|&&v| v >= lo && hi.is_none_or(|h| v < h))
-            .count() as u64;
-        out.push(Bucket {
-            from_seconds: from,
-            to_seconds: to.copied(),
-            contacts,
-        });
-        if let Some(t) = to {
-            from = *t;
+        .map(|s| {
+            s.segment.map(|seg| match names.iter().position(|n| *n == seg.name()) {
+                Some(i) => i,
+                None => {
+                    names.push(seg.name());
+                    names.len() - 1
+                }
+            })
+        })
+        .collect();
+    MetricsProgram {
+        stages: j.stages.len(),
+        by: breakdown_column(options, j).is_some(),
+        top: if options.top == 0 {
+            DEFAULT_TOP
+        } else {
+            options.top
+        },
+        trend: options.trend.or(j.trend).map(|t| match t {
+            hir::Trend::Daily => TrendUnit::Daily,
+            hir::Trend::Weekly => TrendUnit::Weekly,
+            hir::Trend::Monthly => TrendUnit::Monthly,
+        }),
+        segment_of,
+        segments: names.len(),
+    }
+}
+
+/// The journey's segment labels in funnel order of first use (as [`program`] numbers them).
+fn segment_names(j: &hir::Journey) -> Vec<&'static str> {
+    let mut names: Vec<&'static str> = Vec::new();
+    for seg in j.stages.iter().filter_map(|s| s.segment) {
+        if !names.contains(&seg.name()) {
+            names.push(seg.name());
         }
     }
-    out
+    names
 }
 
-/// Nearest-rank percentile `p` (0 < p <= 1) of sorted values: the value at rank ⌈p·n⌉.
-pub fn nearest_rank(sorted: &[i64], p: f64) -> i64 {
-    let n = sorted.len();
-    let rank = ((p * n as f64).ceil() as usize).clamp(1, n);
-    sorted[rank - 1]
+fn breakdown_column<'a>(options: &'a RunOptions, j: &'a hir::Journey) -> Option<&'a str> {
+    options
+        .by
+        .as_deref()
+        .or(j.by.as_ref().map(|b| b.node.as_str()))
 }
 
-fn durations(mut micros: Vec<i64>) -> Option<Durations> {
-    if micros.is_empty() {
-        return None;
+/// The figures of `reaches` (a local run's; a cluster computes them with `journey_metrics`).
+pub fn figures(program: MetricsProgram, reaches: &[ContactReach]) -> Figures {
+    let mut summary = Summary::new(program);
+    for c in reaches {
+        summary.add(c);
     }
-    micros.sort_unstable();
+    summary.figures()
+}
+
+fn durations(d: Option<DurationFigures>) -> Option<Durations> {
+    let d = d?;
     let secs = |us: i64| us as f64 / 1e6;
-    let sum: i128 = micros.iter().map(|&v| v as i128).sum();
+    let sum: f64 = d.sum.parse::<i128>().map_or(f64::NAN, |s| s as f64);
+    let mut from = 0u64;
+    let histogram = d
+        .histogram
+        .iter()
+        .zip(HISTOGRAM_BUCKETS.iter().map(Some).chain(std::iter::once(None)))
+        .map(|(&contacts, to)| {
+            let b = Bucket {
+                from_seconds: from,
+                to_seconds: to.copied(),
+                contacts,
+            };
+            if let Some(t) = to {
+                from = *t;
+            }
+            b
+        })
+        .collect();
     Some(Durations {
-        count: micros.len() as u64,
-        median_seconds: secs(nearest_rank(&micros, 0.5)),
-        p90_seconds: secs(nearest_rank(&micros, 0.9)),
-        mean_seconds: (sum as f64 / micros.len() as f64) / 1e6,
-        histogram: histogram(&micros),
+        count: d.count,
+        median_seconds: secs(d.median),
+        p90_seconds: secs(d.p90),
+        mean_seconds: (sum / d.count as f64) / 1e6,
+        histogram,
     })
 }
 
@@ -75,32 +118,20 @@ fn previous_required(j: &hir::Journey, k: usize) -> Option<usize> {
     (0..k).rev().find(|&i| !j.stages[i].optional)
 }
 
-/// Stage metrics from each contact's reach times (contacts that reached no stage have an
-/// empty reach). Stage 1's conversion is over `contacts_in_scope` when given.
-pub fn stage_metrics<'a>(
+/// Stage metrics from the stages' figures. Stage 1's conversion is over `contacts_in_scope`
+/// when given.
+pub fn stage_metrics(
     j: &hir::Journey,
     contacts_in_scope: Option<u64>,
-    reaches: impl Iterator<Item = &'a ContactReach>,
+    figures: Vec<StageFigures>,
 ) -> Vec<StageResult> {
     let k = j.stages.len();
-    let mut reached = vec![0u64; k];
-    let mut from_prev: Vec<Vec<i64>> = vec![Vec::new(); k];
-    let mut from_first: Vec<Vec<i64>> = vec![Vec::new(); k];
-    for c in reaches {
-        // The previous stage on the contact's chain (skipped optional stages are not on it).
-        let mut previous: Option<i64> = None;
-        for (i, t) in c.reach.iter().enumerate().take(k) {
-            let Some(t) = *t else { continue };
-            reached[i] += 1;
-            if let (Some(p), Some(Some(first))) = (previous, c.reach.first()) {
-                from_prev[i].push(t - p);
-                from_first[i].push(t - first);
-            }
-            previous = Some(t);
-        }
-    }
-    (0..k)
-        .map(|i| {
+    let reached: Vec<u64> = figures.iter().map(|f| f.reached).collect();
+    figures
+        .into_iter()
+        .enumerate()
+        .take(k)
+        .map(|(i, f)| {
             let s = &j.stages[i];
             let base = match previous_required(j, i) {
                 None => contacts_in_scope,
@@ -125,144 +156,24 @@ pub fn stage_metrics<'a>(
                 dropped_rate: dropped.and_then(|d| ratio(d, reached[i])),
                 kpi_progress: s.kpi.and_then(|kpi| ratio(reached[i], kpi)),
                 time_to_convert: TimeToConvert {
-                    from_previous: durations(std::mem::take(&mut from_prev[i])),
-                    from_first: durations(std::mem::take(&mut from_first[i])),
+                    from_previous: durations(f.from_previous),
+                    from_first: durations(f.from_first),
                 },
             }
         })
         .collect()
 }
 
-/// The funnel per breakdown value: the `top` values with the most contacts reaching stage 1
-/// (ties by value, NULL last), and the rest merged into one "other" group.
-pub fn breakdown(
-    j: &hir::Journey,
-    column: &str,
-    top: usize,
-    reaches: &[ContactReach],
-) -> BreakdownOut {
-    let mut by_value: std::collections::BTreeMap<Option<&str>, Vec<&ContactReach>> =
-        Default::default();
-    for c in reaches.iter().filter(|c| c.reached(0)) {
-        by_value.entry(c.by.as_deref()).or_default().push(c);
-    }
-    let mut values: Vec<(Option<&str>, Vec<&ContactReach>)> = by_value.into_iter().collect();
-    // Most contacts first; then by value, NULL after every value.
-    values.sort_by(|a, b| {
-        b.1.len()
-            .cmp(&a.1.len())
-            .then_with(|| (a.0.is_none(), a.0).cmp(&(b.0.is_none(), b.0)))
-    });
-    let rest: Vec<(Option<&str>, Vec<&ContactReach>)> = values.split_off(top.min(values.len()));
-    let mut groups: Vec<BreakdownGroup> = values
-        .into_iter()
-        .map(|(v, cs)| BreakdownGroup {
-            value: v.map(str::to_string),
-            other_values: 0,
-            stages: stage_metrics(j, None, cs.into_iter()),
-        })
-        .collect();
-    if !rest.is_empty() {
-        groups.push(BreakdownGroup {
-            value: None,
-            other_values: rest.len() as u64,
-            stages: stage_metrics(j, None, rest.iter().flat_map(|(_, cs)| cs.iter().copied())),
-        });
-    }
-    BreakdownOut {
-        column: column.to_string(),
-        groups,
-    }
-}
-
-/// Contacts per segment: a contact counts for the segment of the deepest labelled stage on its
-/// counted chain (stages without a label, and skipped optional stages, do not change it).
-/// Segments in funnel order of first use.
-pub fn segment_counts<'a>(
-    j: &hir::Journey,
-    reaches: impl Iterator<Item = &'a ContactReach>,
-) -> Vec<SegmentCount> {
-    // Each stage's label as an index into `names`.
-    let mut names: Vec<&'static str> = Vec::new();
-    let label: Vec<Option<usize>> = j
-        .stages
-        .iter()
-        .map(|s| {
-            s.segment
-                .map(|seg| match names.iter().position(|n| *n == seg.name()) {
-                    Some(i) => i,
-                    None => {
-                        names.push(seg.name());
-                        names.len() - 1
-                    }
-                })
-        })
-        .collect();
-    let mut counts = vec![0u64; names.len()];
-    for c in reaches {
-        let deepest = (0..c.reach.len().min(label.len())).rev().find_map(|k| {
-            if c.reached(k) {
-                label[k]
-            } else {
-                None
-            }
-        });
-        if let Some(i) = deepest {
-            counts[i] += 1;
-        }
-    }
-    names
-        .into_iter()
-        .zip(counts)
-        .map(|(n, c)| SegmentCount {
-            segment: n.to_string(),
-            contacts: c,
-        })
-        .collect()
-}
-
-/// The first day (UTC) of the trend period holding `micros`.
-pub fn trend_start(unit: hir::Trend, micros: i64) -> chrono::NaiveDate {
-    use chrono::Datelike;
-    let date = chrono::DateTime::from_timestamp_micros(micros)
-        .map(|d| d.date_naive())
-        .unwrap_or_default();
-    match unit {
-        hir::Trend::Daily => date,
-        hir::Trend::Weekly => {
-            date - chrono::Days::new(date.weekday().num_days_from_monday() as u64)
-        }
-        hir::Trend::Monthly => date.with_day(1).unwrap_or(date),
-    }
-}
-
-/// The funnel per period of stage-1 time: contacts are bucketed by the start of their counted
-/// chain (T_1), periods in time order, empty periods left out.
-pub fn trend<'a>(
-    j: &hir::Journey,
-    unit: hir::Trend,
-    reaches: impl Iterator<Item = &'a ContactReach>,
-) -> TrendOut {
-    let mut buckets: std::collections::BTreeMap<chrono::NaiveDate, Vec<u64>> = Default::default();
-    for r in reaches {
-        let Some(Some(t1)) = r.reach.first() else {
-            continue;
-        };
-        let counts = buckets
-            .entry(trend_start(unit, *t1))
-            .or_insert_with(|| vec![0; j.stages.len()]);
-        for (k, c) in counts.iter_mut().enumerate() {
-            if r.reached(k) {
-                *c += 1;
-            }
-        }
-    }
+/// The funnel per period of stage-1 time, periods in time order, empty periods left out.
+fn trend(j: &hir::Journey, unit: TrendUnit, buckets: Vec<(i32, Vec<u64>)>) -> TrendOut {
     TrendOut {
         unit: format!("{unit:?}").to_lowercase(),
         buckets: buckets
             .into_iter()
-            .map(|(start, reached)| TrendBucket {
-                start: start.format("%Y-%m-%d").to_string(),
+            .map(|(day, reached)| TrendBucket {
+                start: chrono::NaiveDate::from_num_days_from_ce_opt(day)
+                    .map(|d| d.format("%Y-%m-%d").to_string())
+                    .unwrap_or_default(),
                 conversion: (0..reached.len())
                     .map(|k| previous_required(j, k).and_then(|p| ratio(reached[k], reached[p])))
                     .collect(),
@@ -272,32 +183,44 @@ pub fn trend<'a>(
     }
 }
 
-/// A journey's results from its scope counts and each contact's reach.
+/// A journey's results from its scope counts and its figures.
 pub(super) fn result(
     options: &RunOptions,
     data: &DataSet,
     s: &Source<'_>,
     (contacts, rows, skipped): (u64, u64, SkippedRows),
-    reaches: &[ContactReach],
+    figures: Figures,
     fingerprint: &str,
 ) -> JourneyResult {
     let j = s.journey;
-    let stages = stage_metrics(j, Some(contacts), reaches.iter());
-    let segments = segment_counts(j, reaches.iter());
-    let trend = options
-        .trend
-        .or(j.trend)
-        .map(|unit| trend(j, unit, reaches.iter()));
-    let by = options
-        .by
-        .as_deref()
-        .or(j.by.as_ref().map(|b| b.node.as_str()));
-    let top = if options.top == 0 {
-        DEFAULT_TOP
-    } else {
-        options.top
+    let program = program(options, j);
+    let segments = segment_names(j)
+        .into_iter()
+        .zip(figures.segments)
+        .map(|(n, c)| SegmentCount {
+            segment: n.to_string(),
+            contacts: c,
+        })
+        .collect();
+    let trend = match (program.trend, figures.trend) {
+        (Some(unit), Some(buckets)) => Some(trend(j, unit, buckets)),
+        _ => None,
     };
-    let breakdown = by.map(|column| breakdown(j, column, top, reaches));
+    let breakdown = match (breakdown_column(options, j), figures.breakdown) {
+        (Some(column), Some(groups)) => Some(BreakdownOut {
+            column: column.to_string(),
+            groups: groups
+                .into_iter()
+                .map(|g| BreakdownGroup {
+                    value: g.value,
+                    other_values: g.other_values,
+                    stages: stage_metrics(j, None, g.stages),
+                })
+                .collect(),
+        }),
+        _ => None,
+    };
+    let stages = stage_metrics(j, Some(contacts), figures.stages);
     JourneyResult {
         journey: j.name.clone(),
         source_sha256: sha256_hex(s.text.as_bytes()),
@@ -345,21 +268,48 @@ pub(super) fn result(
 mod tests {
     use super::*;
 
+    fn figures_of(j: &hir::Journey, contacts: &[ContactReach]) -> Figures {
+        figures(program(&RunOptions::default(), j), contacts)
+    }
+
     #[test]
-    fn nearest_rank_percentiles() {
+    fn nearest_rank_percentiles_and_the_mean() {
         let hours: Vec<i64> = [1, 2, 3, 10].iter().map(|h| h * 3_600_000_000).collect();
         assert_eq!(nearest_rank(&hours, 0.5), 2 * 3_600_000_000);
         assert_eq!(nearest_rank(&hours, 0.9), 10 * 3_600_000_000);
         assert_eq!(nearest_rank(&[7], 0.9), 7);
-        let d = durations(hours).unwrap();
+        let src = "journey \"J\" {\n  stage \"A\" { when registered }\n  stage \"B\" { when opened email }\n}\n";
+        let (_, checked) = crate::check::check_source(src);
+        let j = &checked.journeys[0];
+        let contacts: Vec<ContactReach> = hours
+            .iter()
+            .map(|&h| ContactReach {
+                reach: vec![Some(0), Some(h)],
+                by: None,
+            })
+            .collect();
+        let stages = stage_metrics(j, None, figures_of(j, &contacts).stages);
+        let d = stages[1].time_to_convert.from_previous.clone().unwrap();
         assert_eq!(d.mean_seconds, 4.0 * 3600.0);
+        assert_eq!(d.median_seconds, 2.0 * 3600.0);
     }
 
     #[test]
     fn histogram_buckets_hold_every_duration_once() {
         let s = 1_000_000i64;
-        let values = vec![0, 59 * s, 60 * s, 3599 * s, 3600 * s, 40 * 86_400 * s];
-        let h = histogram(&values);
+        let values = [0, 59 * s, 60 * s, 3599 * s, 3600 * s, 40 * 86_400 * s];
+        let src = "journey \"J\" {\n  stage \"A\" { when registered }\n  stage \"B\" { when opened email }\n}\n";
+        let (_, checked) = crate::check::check_source(src);
+        let j = &checked.journeys[0];
+        let contacts: Vec<ContactReach> = values
+            .iter()
+            .map(|&v| ContactReach {
+                reach: vec![Some(0), Some(v)],
+                by: None,
+            })
+            .collect();
+        let stages = stage_metrics(j, None, figures_of(j, &contacts).stages);
+        let h = stages[1].time_to_convert.from_previous.clone().unwrap().histogram;
         assert_eq!(h.len(), HISTOGRAM_BUCKETS.len() + 1);
         assert_eq!(
             h.iter().map(|b| b.contacts).sum::<u64>(),
@@ -385,12 +335,45 @@ mod tests {
             by: None,
         };
         let contacts: Vec<ContactReach> = [0, 1, 2, 2, 3].into_iter().map(reach).collect();
-        let counts = segment_counts(j, contacts.iter());
-        let pairs: Vec<(&str, u64)> = counts
-            .iter()
-            .map(|c| (c.segment.as_str(), c.contacts))
-            .collect();
+        let counts = figures_of(j, &contacts).segments;
         // Depth 0 has no segment; depth 2 stays "prospect" (stage B has no label).
-        assert_eq!(pairs, vec![("prospect", 3), ("lead", 1)]);
+        assert_eq!(segment_names(j), vec!["prospect", "lead"]);
+        assert_eq!(counts, vec![3, 1]);
+    }
+
+    #[test]
+    fn summaries_merge_in_any_order_to_the_same_figures() {
+        let src = "journey \"J\" {\n  by channel\n  trend weekly\n  stage \"A\" {\n    segment prospect\n    when registered\n  }\n  stage \"B\" { when opened email }\n}\n";
+        let (_, checked) = crate::check::check_source(src);
+        assert!(!checked.has_errors(), "{:?}", checked.diagnostics);
+        let j = &checked.journeys[0];
+        let day = 86_400_000_000i64;
+        let contacts: Vec<ContactReach> = (0..40)
+            .map(|i| ContactReach {
+                reach: if i % 3 == 0 {
+                    vec![Some(i * day)]
+                } else {
+                    vec![Some(i * day), Some(i * day + i * 1_000_000)]
+                },
+                by: (i % 4 != 0).then(|| format!("v{}", i % 5)),
+            })
+            .collect();
+        let p = program(&RunOptions { top: 2, ..RunOptions::default() }, j);
+        let whole = figures(p.clone(), &contacts);
+        let mut parts: Vec<Summary> = contacts
+            .chunks(7)
+            .map(|cs| {
+                let mut s = Summary::new(p.clone());
+                cs.iter().for_each(|c| s.add(c));
+                s
+            })
+            .collect();
+        parts.reverse();
+        let mut merged = Summary::new(p);
+        for part in parts {
+            merged.merge(part);
+        }
+        assert_eq!(merged.figures(), whole);
+        assert_eq!(whole.breakdown.as_ref().map(Vec::len), Some(3), "two values and other");
     }
 }

@@ -344,7 +344,7 @@ async fn run_planned(
             data,
             s,
             (contacts, rows, done.skipped(planned.scope_of[i])),
-            &reaches,
+            metrics::figures(metrics::program(options, s.journey), &reaches),
             &fingerprint,
         );
         r.warnings = warnings
