@@ -1,11 +1,14 @@
-//! journey's logical and physical extension codecs: Ballista's, plus the two functions of
-//! journey's plans. Every `journey_funnel` call carries its own program (a plan of twenty
-//! journeys has twenty of them under one name), so the program travels inside the plan, as JSON
-//! next to the function's name, and an executor rebuilds the aggregate from it: it needs no
-//! journey file. `journey_parse_time` has no state and is rebuilt by name.
+//! journey's logical and physical extension codecs: Ballista's, plus the functions of journey's
+//! plans. Every `journey_funnel` call carries its own program (a plan of twenty journeys has
+//! twenty of them under one name), and every `journey_metrics` call what its figures are asked
+//! for, so they travel inside the plan, as JSON next to the function's name, and an executor
+//! rebuilds the aggregates from them: it needs no journey file. `journey_parse_time` has no
+//! state and is rebuilt by name.
 
 use crate::data::time;
+use crate::engine::metrics_udaf::{MetricsUdaf, NAME as METRICS};
 use crate::engine::program::Program;
+use crate::engine::summary::MetricsProgram;
 use crate::engine::udaf::{FunnelUdaf, NAME as FUNNEL};
 use ballista_core::serde::{BallistaLogicalExtensionCodec, BallistaPhysicalExtensionCodec};
 use datafusion::arrow::datatypes::SchemaRef;
@@ -28,6 +31,10 @@ struct Funnel {
 }
 
 fn encode_udaf(node: &AggregateUDF, buf: &mut Vec<u8>) -> Result<()> {
+    if let Some(m) = node.inner().downcast_ref::<MetricsUdaf>() {
+        return serde_json::to_writer(buf, m.program())
+            .map_err(|e| DataFusionError::Internal(format!("cannot encode {METRICS}: {e}")));
+    }
     if let Some(f) = node.inner().downcast_ref::<FunnelUdaf>() {
         let funnel = Funnel {
             program: f.program().clone(),
@@ -40,6 +47,12 @@ fn encode_udaf(node: &AggregateUDF, buf: &mut Vec<u8>) -> Result<()> {
 }
 
 fn decode_udaf(name: &str, buf: &[u8]) -> Result<Arc<AggregateUDF>> {
+    if name == METRICS {
+        let p: MetricsProgram = serde_json::from_slice(buf).map_err(|e| {
+            DataFusionError::Internal(format!("cannot decode {METRICS}'s program: {e}"))
+        })?;
+        return Ok(Arc::new(MetricsUdaf::new(p).udaf()));
+    }
     if name != FUNNEL {
         return Err(DataFusionError::NotImplemented(format!(
             "journey's codec has no aggregate function {name}"

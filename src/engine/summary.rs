@@ -104,6 +104,7 @@ impl Group {
 pub struct Summary {
     program: MetricsProgram,
     /// Contacts that reached stage 1, by breakdown value (one group, `None`, without one).
+    #[serde(with = "pairs")]
     groups: BTreeMap<Option<String>, Group>,
     /// Per period (its first day, days from the common era), contacts reaching each stage.
     trend: BTreeMap<i32, Vec<u64>>,
@@ -118,6 +119,10 @@ impl Summary {
             groups: BTreeMap::new(),
             trend: BTreeMap::new(),
         }
+    }
+
+    pub fn program(&self) -> &MetricsProgram {
+        &self.program
     }
 
     /// One contact's reach (a contact that did not reach stage 1 counts in no number).
@@ -144,12 +149,30 @@ impl Summary {
         }
         // The segment of the deepest labelled stage on the chain.
         let labels = &self.program.segment_of;
-        let deepest = (0..c.reach.len().min(labels.len()))
-            .rev()
-            .find_map(|k| if c.reached(k) { labels[k] } else { None });
+        let deepest = (0..c.reach.len().min(labels.len())).rev().find_map(|k| {
+            if c.reached(k) {
+                labels[k]
+            } else {
+                None
+            }
+        });
         if let Some(s) = deepest.and_then(|i| self.segments.get_mut(i)) {
             *s += 1;
         }
+    }
+
+    /// How many durations it holds (what its size is mostly made of).
+    pub fn durations(&self) -> usize {
+        self.groups
+            .values()
+            .map(|g| {
+                g.from_previous
+                    .iter()
+                    .chain(&g.from_first)
+                    .map(Vec::len)
+                    .sum::<usize>()
+            })
+            .sum()
     }
 
     /// Another partition's summary of the same journey.
@@ -218,12 +241,31 @@ impl Summary {
         Figures {
             stages: all.figures(),
             breakdown,
-            trend: self
-                .program
-                .trend
-                .map(|_| self.trend.into_iter().collect()),
+            trend: self.program.trend.map(|_| self.trend.into_iter().collect()),
             segments: self.segments,
         }
+    }
+}
+
+/// A map with keys JSON cannot have (NULL among the values) as a list of pairs.
+mod pairs {
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+    use std::collections::BTreeMap;
+
+    pub fn serialize<K: Serialize, V: Serialize, S: Serializer>(
+        map: &BTreeMap<K, V>,
+        s: S,
+    ) -> Result<S::Ok, S::Error> {
+        s.collect_seq(map.iter())
+    }
+
+    pub fn deserialize<'de, K, V, D>(d: D) -> Result<BTreeMap<K, V>, D::Error>
+    where
+        K: Deserialize<'de> + Ord,
+        V: Deserialize<'de>,
+        D: Deserializer<'de>,
+    {
+        Ok(Vec::<(K, V)>::deserialize(d)?.into_iter().collect())
     }
 }
 
@@ -235,9 +277,7 @@ fn period_start(unit: TrendUnit, micros: i64) -> i32 {
         .unwrap_or_default();
     let start = match unit {
         TrendUnit::Daily => date,
-        TrendUnit::Weekly => {
-            date - chrono::Days::new(date.weekday().num_days_from_monday() as u64)
-        }
+        TrendUnit::Weekly => date - chrono::Days::new(date.weekday().num_days_from_monday() as u64),
         TrendUnit::Monthly => date.with_day(1).unwrap_or(date),
     };
     start.num_days_from_ce()

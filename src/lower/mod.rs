@@ -31,7 +31,9 @@ use crate::check::hir;
 use crate::config::{Config, MissingColumns};
 use crate::data::DataSet;
 use crate::diagnostics::Diagnostic;
+use crate::engine::metrics_udaf::MetricsUdaf;
 use crate::engine::program::{Order, Program};
+use crate::engine::summary::MetricsProgram;
 use crate::engine::udaf::FunnelUdaf;
 use crate::span::Span;
 use datafusion::functions_aggregate::expr_fn::{count_distinct, sum};
@@ -179,6 +181,9 @@ fn keep_rows(period: Option<Expr>, rules: Option<Vec<Expr>>) -> Option<Expr> {
     }
 }
 
+/// The metrics plan's one column (JSON of `engine::summary::Figures`).
+pub const FIGURES: &str = "figures";
+
 /// Column names of the plans' outputs.
 pub const CONTACT: &str = "contact";
 /// The aggregate's output: a struct of the reach times and the breakdown value.
@@ -264,6 +269,18 @@ pub fn lower(
 }
 
 impl Lowered {
+    /// One row, `figures`: the journey's figures (`engine::summary`, as JSON) over the funnel
+    /// plan's contacts — the metrics reduced where the plan runs.
+    pub fn metrics(&self, program: MetricsProgram) -> Result<LogicalPlan, Diagnostic> {
+        LogicalPlanBuilder::from(self.funnel.clone())
+            .aggregate(
+                Vec::<Expr>::new(),
+                vec![MetricsUdaf::new(program).call(col(FUNNEL)).alias(FIGURES)],
+            )
+            .and_then(|b| b.build())
+            .map_err(|e| Diagnostic::internal(format!("cannot plan the metrics: {e}")))
+    }
+
     /// One row: per rule (bit `b` of the mask), the rows the journey's aggregate takes that
     /// match it, as `rule_b` (a rule no row matches is worth a warning). For runs that cannot
     /// count them on the way (a cluster's).

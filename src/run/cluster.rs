@@ -1,11 +1,10 @@
 //! `journey run --cluster df://HOST:PORT`: the journeys' own plans on an Apache Ballista cluster
-//! (`crate::cluster`). Per journey, three plans run on the executors — the funnel (scan, the
-//! stage filter, a shuffle by contact, `journey_funnel` per contact), the scope counts and the
-//! rule counts — and the client turns the contacts' reaches into the metrics with the same code
-//! as a local run, so the numbers are the same (tests/cluster.rs compares them).
-//!
-//! Not yet reduced on the cluster: the metrics. The client receives one row per contact that
-//! reached stage 1 (its reach times and breakdown value), not only the figures.
+//! (`crate::cluster`). Per journey, three plans run on the executors — the metrics (scan, the
+//! stage filter, a shuffle by contact, `journey_funnel` per contact, then `journey_metrics` over
+//! the contacts: partial summaries where the contacts are, merged into the figures), the scope
+//! counts and the rule counts — and the client receives one row of each: never a row per
+//! contact. The figures are the same arithmetic as a local run's (`engine::summary`), so the
+//! numbers are the same (tests/cluster.rs compares them).
 
 use super::contact_list::{collect, scope_counts};
 use super::locate::bad_rows;
@@ -15,7 +14,7 @@ use super::{metrics, no_rows, open_for_in, plan, Batch, Failure, RunOptions, Sou
 use crate::config::Config;
 use crate::data::TABLE;
 use crate::diagnostics::Diagnostic;
-use crate::engine::udaf::reaches;
+use crate::engine::summary::Figures;
 use datafusion::arrow::array::{Array, AsArray};
 use datafusion::arrow::compute::cast;
 use datafusion::arrow::datatypes::{DataType, Int64Type};
@@ -77,11 +76,8 @@ pub async fn run_each_in(
         if rows == 0 && s.journey.period.is_none() {
             return Err(no_rows(&label).into());
         }
-        let funnel = collect(&ctx, &lowered.funnel, &label, config).await?;
-        let reached: Vec<_> = reaches(&funnel)
-            .into_iter()
-            .filter(|r| r.reached(0))
-            .collect();
+        let program = metrics::program(options, s.journey);
+        let figures = figures(&collect(&ctx, &lowered.metrics(program)?, &label, config).await?)?;
         let counts = rule_counts(
             &collect(&ctx, &lowered.rule_counts(scan.clone())?, &label, config).await?,
             lowered.rules.len(),
@@ -92,7 +88,7 @@ pub async fn run_each_in(
             &data,
             s,
             (contacts, rows, skipped),
-            metrics::figures(metrics::program(options, s.journey), &reached),
+            figures,
             &fingerprint,
         );
         r.warnings = warnings
@@ -102,6 +98,21 @@ pub async fn run_each_in(
         results[i] = Some(r);
     }
     Ok(Batch { results, failures })
+}
+
+/// The figures of [`crate::lower::Lowered::metrics`]'s one row.
+fn figures(batches: &[datafusion::arrow::array::RecordBatch]) -> Result<Figures, Diagnostic> {
+    let row = batches
+        .iter()
+        .find(|b| b.num_rows() > 0)
+        .ok_or_else(|| Diagnostic::internal("the metrics came back empty"))?;
+    let text = row
+        .column_by_name(crate::lower::FIGURES)
+        .and_then(|c| c.as_string_opt::<i32>())
+        .filter(|t| t.is_valid(0))
+        .ok_or_else(|| Diagnostic::internal("the metrics came back without figures"))?;
+    serde_json::from_str(text.value(0))
+        .map_err(|e| Diagnostic::internal(format!("cannot read the figures: {e}")))
 }
 
 /// The counts of [`crate::lower::Lowered::rule_counts`]'s one row.

@@ -25,13 +25,14 @@ pub fn program(options: &RunOptions, j: &hir::Journey) -> MetricsProgram {
         .stages
         .iter()
         .map(|s| {
-            s.segment.map(|seg| match names.iter().position(|n| *n == seg.name()) {
-                Some(i) => i,
-                None => {
-                    names.push(seg.name());
-                    names.len() - 1
-                }
-            })
+            s.segment
+                .map(|seg| match names.iter().position(|n| *n == seg.name()) {
+                    Some(i) => i,
+                    None => {
+                        names.push(seg.name());
+                        names.len() - 1
+                    }
+                })
         })
         .collect();
     MetricsProgram {
@@ -87,7 +88,12 @@ fn durations(d: Option<DurationFigures>) -> Option<Durations> {
     let histogram = d
         .histogram
         .iter()
-        .zip(HISTOGRAM_BUCKETS.iter().map(Some).chain(std::iter::once(None)))
+        .zip(
+            HISTOGRAM_BUCKETS
+                .iter()
+                .map(Some)
+                .chain(std::iter::once(None)),
+        )
         .map(|(&contacts, to)| {
             let b = Bucket {
                 from_seconds: from,
@@ -309,7 +315,12 @@ mod tests {
             })
             .collect();
         let stages = stage_metrics(j, None, figures_of(j, &contacts).stages);
-        let h = stages[1].time_to_convert.from_previous.clone().unwrap().histogram;
+        let h = stages[1]
+            .time_to_convert
+            .from_previous
+            .clone()
+            .unwrap()
+            .histogram;
         assert_eq!(h.len(), HISTOGRAM_BUCKETS.len() + 1);
         assert_eq!(
             h.iter().map(|b| b.contacts).sum::<u64>(),
@@ -358,7 +369,13 @@ mod tests {
                 by: (i % 4 != 0).then(|| format!("v{}", i % 5)),
             })
             .collect();
-        let p = program(&RunOptions { top: 2, ..RunOptions::default() }, j);
+        let p = program(
+            &RunOptions {
+                top: 2,
+                ..RunOptions::default()
+            },
+            j,
+        );
         let whole = figures(p.clone(), &contacts);
         let mut parts: Vec<Summary> = contacts
             .chunks(7)
@@ -371,9 +388,15 @@ mod tests {
         parts.reverse();
         let mut merged = Summary::new(p);
         for part in parts {
-            merged.merge(part);
+            // As a cluster passes them: JSON.
+            let text = serde_json::to_string(&part).unwrap();
+            merged.merge(serde_json::from_str(&text).unwrap());
         }
         assert_eq!(merged.figures(), whole);
-        assert_eq!(whole.breakdown.as_ref().map(Vec::len), Some(3), "two values and other");
+        assert_eq!(
+            whole.breakdown.as_ref().map(Vec::len),
+            Some(3),
+            "two values and other"
+        );
     }
 }
