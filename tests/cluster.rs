@@ -4,6 +4,7 @@
 //! deadlines, always stopped), with one executor and then two, several partitions.
 
 use crate::support;
+use crate::support::s3::{KEY, S3, SECRET};
 use journey::config::Config;
 use journey::run::results::JourneyResult;
 use journey::run::{self, RunOptions, Source};
@@ -104,12 +105,19 @@ struct Cluster {
     scheduler: u16,
     processes: Vec<Child>,
     work: support::Scratch,
+    /// The processes' environment (an object store's settings).
+    env: Vec<(String, String)>,
 }
 
 impl Cluster {
-    fn start() -> Cluster {
+    fn start(env: &[(&str, String)]) -> Cluster {
+        let env: Vec<(String, String)> = env
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.clone()))
+            .collect();
         let scheduler = free_ports();
         let mut child = Command::new(env!("CARGO_BIN_EXE_journey"))
+            .envs(env.iter().cloned())
             .args(["cluster", "scheduler", "--bind"])
             .arg(format!("127.0.0.1:{scheduler}"))
             .stdout(Stdio::null())
@@ -121,6 +129,7 @@ impl Cluster {
             scheduler,
             processes: vec![child],
             work: support::Scratch::new("cluster", &scheduler.to_string()),
+            env,
         }
     }
 
@@ -129,6 +138,7 @@ impl Cluster {
         let dir = self.work.join(port.to_string());
         std::fs::create_dir_all(&dir).unwrap();
         let mut child = Command::new(env!("CARGO_BIN_EXE_journey"))
+            .envs(self.env.iter().cloned())
             .args(["cluster", "executor", "--slots", "2", "--scheduler"])
             .arg(format!("127.0.0.1:{}", self.scheduler))
             .arg("--bind")
@@ -160,8 +170,14 @@ impl Drop for Cluster {
 /// `journey ARGS`, stopped (and failed) after two minutes. The output is read as it comes
 /// (a pipe left unread would stop the child once full).
 fn journey(args: &[&str]) -> Output {
+    journey_with(args, &[])
+}
+
+/// [`journey`] with these environment variables.
+fn journey_with(args: &[&str], env: &[(&str, String)]) -> Output {
     let child = Command::new(env!("CARGO_BIN_EXE_journey"))
         .current_dir(support::root())
+        .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
         .env("SOURCE_DATE_EPOCH", "0")
         .args(args)
         .stdout(Stdio::piped())
@@ -205,26 +221,27 @@ fn a_cluster_of_processes_gives_the_local_numbers() {
         "--out",
         export,
     ]));
-    let mut cluster = Cluster::start();
+    let mut cluster = Cluster::start(&[]);
     cluster.add_executor();
     let url = cluster.url();
     for executors in [1, 2] {
         if executors == 2 {
             cluster.add_executor();
         }
-        for data in ["journeys/data", export] {
-            let args = [
-                "run",
-                "journeys/",
-                "--data",
-                data,
-                "--format",
-                "json",
-                "--partitions",
-                "3",
-            ];
+        // The bundled sample as it is, and the larger export with a trend and a breakdown for
+        // every journey (an "other" group too).
+        for (data, extra) in [
+            ("journeys/data", &[][..]),
+            (
+                export,
+                &["--trend", "weekly", "--by", "utm_source", "--top", "2"][..],
+            ),
+        ] {
+            let mut args = vec!["run", "journeys/", "--data", data, "--format", "json"];
+            args.extend(["--partitions", "3"]);
+            args.extend(extra);
             let local = stdout(&journey(&args));
-            let mut remote = args.to_vec();
+            let mut remote = args.clone();
             remote.extend(["--cluster", url.as_str()]);
             let on_cluster = stdout(&journey(&remote));
             assert_eq!(on_cluster, local, "{data} on {executors} executor(s)");
@@ -245,4 +262,34 @@ fn no_scheduler_is_j5007() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{err}");
     assert!(err.contains("J5007") && err.contains(&url), "{err}");
+}
+
+#[test]
+fn a_cluster_reads_an_object_store_from_its_environment() {
+    // The export in an S3-protocol server; the scheduler and the executor open the store from
+    // the standard AWS variables of their own environment.
+    let s3 = S3::start("cluster", true, &["exports"]);
+    s3.upload(&support::root().join("journeys/data"), "exports", "kbank/");
+    let env = [
+        ("AWS_ENDPOINT_URL", s3.endpoint()),
+        ("AWS_ALLOW_HTTP", "true".to_string()),
+        ("AWS_REGION", "us-east-1".to_string()),
+        ("AWS_ACCESS_KEY_ID", KEY.to_string()),
+        ("AWS_SECRET_ACCESS_KEY", SECRET.to_string()),
+    ];
+    let mut cluster = Cluster::start(&env);
+    cluster.add_executor();
+    let url = cluster.url();
+    let args = [
+        "run",
+        "journeys/",
+        "--data",
+        "s3://exports/kbank/",
+        "--format",
+        "json",
+    ];
+    let here = stdout(&journey_with(&args, &env));
+    let mut remote = args.to_vec();
+    remote.extend(["--cluster", url.as_str()]);
+    assert_eq!(stdout(&journey_with(&remote, &env)), here);
 }

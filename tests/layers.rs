@@ -17,7 +17,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ("check", &["syntax", "fmt", "engine", "diagnostics", "span"]),
     ("diff", &["check", "fmt", "syntax", "diagnostics", "span"]),
     ("data", &["io", "config", "diagnostics", "span"]),
-    ("cluster", &["engine", "data"]),
+    ("cluster", &["engine", "data", "io"]),
     (
         "lower",
         &[

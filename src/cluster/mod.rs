@@ -7,6 +7,7 @@
 
 pub mod codec;
 pub mod process;
+pub mod stores;
 
 use ballista::prelude::{SessionConfigExt, SessionContextExt};
 use codec::{LogicalCodec, PhysicalCodec};

@@ -100,6 +100,20 @@ pub struct Remote {
     settings: Settings,
 }
 
+/// The store holding `url`, with the settings of this process's environment only (each cloud's
+/// variables): how a cluster's scheduler and executors open the stores of the plans they get.
+pub fn from_environment(url: &str) -> Result<Remote, Diagnostic> {
+    let (cloud, root, _) = split(url)?;
+    Ok(Remote {
+        cloud,
+        root,
+        settings: Settings {
+            origin: "this process's environment".into(),
+            ..Settings::default()
+        },
+    })
+}
+
 /// Whether `spec` is a URL (`scheme://…`) rather than a path.
 pub fn is_url(spec: &str) -> bool {
     scheme(spec).is_some()

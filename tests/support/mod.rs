@@ -2,6 +2,7 @@
 #![allow(dead_code)]
 
 pub mod reference;
+pub mod s3;
 
 use journey::diagnostics::Diagnostic;
 use std::path::{Path, PathBuf};
