@@ -58,7 +58,7 @@ fn standalone_in_process_gives_the_local_numbers() {
         .collect();
     let on_cluster: Vec<JourneyResult> = rt.block_on(async {
         let ctx = journey::cluster::standalone(3, 2).await.unwrap();
-        let batch = run::cluster::run_each_in(ctx, &options, &config, &sources)
+        let batch = run::cluster::run_each_in(ctx, "standalone", &options, &config, &sources)
             .await
             .unwrap_or_else(|f| panic!("{:?}", f.diagnostic));
         assert!(batch.failures.is_empty());
@@ -85,19 +85,40 @@ fn free_ports() -> u16 {
     }
 }
 
-/// Wait until something listens on `port`, or fail the test.
-fn wait_for(port: u16, what: &str, child: &mut Child) {
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while Instant::now() < deadline {
-        if TcpStream::connect(("127.0.0.1", port)).is_ok() {
-            return;
+/// Start `journey ARGS…` (given a free port, with the next one free too) and wait until it
+/// listens there; a process that exits first (the port was taken in between) is started again
+/// on other ports, three times at most. Stopped if it never listens.
+fn listening(
+    env: &[(String, String)],
+    what: &str,
+    args: impl Fn(u16) -> Vec<String>,
+) -> (u16, Child) {
+    for _ in 0..3 {
+        let port = free_ports();
+        let mut child = Command::new(env!("CARGO_BIN_EXE_journey"))
+            .envs(env.iter().cloned())
+            .args(args(port))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let deadline = Instant::now() + Duration::from_secs(60);
+        loop {
+            if TcpStream::connect(("127.0.0.1", port)).is_ok() {
+                return (port, child);
+            }
+            if let Ok(Some(_)) = child.try_wait() {
+                break;
+            }
+            if Instant::now() > deadline {
+                let _ = child.kill();
+                let _ = child.wait();
+                panic!("the {what} did not listen on {port} within 60 s");
+            }
+            std::thread::sleep(Duration::from_millis(100));
         }
-        if let Ok(Some(status)) = child.try_wait() {
-            panic!("the {what} exited before listening: {status}");
-        }
-        std::thread::sleep(Duration::from_millis(100));
     }
-    panic!("the {what} did not listen on {port} within 60 s");
+    panic!("the {what} exited before listening, three times");
 }
 
 /// The cluster's processes, stopped however the test ends.
@@ -115,16 +136,14 @@ impl Cluster {
             .iter()
             .map(|(k, v)| (k.to_string(), v.clone()))
             .collect();
-        let scheduler = free_ports();
-        let mut child = Command::new(env!("CARGO_BIN_EXE_journey"))
-            .envs(env.iter().cloned())
-            .args(["cluster", "scheduler", "--bind"])
-            .arg(format!("127.0.0.1:{scheduler}"))
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        wait_for(scheduler, "scheduler", &mut child);
+        let (scheduler, child) = listening(&env, "scheduler", |port| {
+            vec![
+                "cluster".into(),
+                "scheduler".into(),
+                "--bind".into(),
+                format!("127.0.0.1:{port}"),
+            ]
+        });
         Cluster {
             scheduler,
             processes: vec![child],
@@ -134,22 +153,24 @@ impl Cluster {
     }
 
     fn add_executor(&mut self) {
-        let port = free_ports();
-        let dir = self.work.join(port.to_string());
-        std::fs::create_dir_all(&dir).unwrap();
-        let mut child = Command::new(env!("CARGO_BIN_EXE_journey"))
-            .envs(self.env.iter().cloned())
-            .args(["cluster", "executor", "--slots", "2", "--scheduler"])
-            .arg(format!("127.0.0.1:{}", self.scheduler))
-            .arg("--bind")
-            .arg(format!("127.0.0.1:{port}"))
-            .arg("--work-dir")
-            .arg(&dir)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        wait_for(port, "executor", &mut child);
+        let work = self.work.to_path_buf();
+        let scheduler = self.scheduler;
+        let (_, child) = listening(&self.env, "executor", |port| {
+            let dir = work.join(port.to_string());
+            std::fs::create_dir_all(&dir).unwrap();
+            vec![
+                "cluster".into(),
+                "executor".into(),
+                "--slots".into(),
+                "2".into(),
+                "--scheduler".into(),
+                format!("127.0.0.1:{scheduler}"),
+                "--bind".into(),
+                format!("127.0.0.1:{port}"),
+                "--work-dir".into(),
+                dir.display().to_string(),
+            ]
+        });
         self.processes.push(child);
     }
 
@@ -247,6 +268,20 @@ fn a_cluster_of_processes_gives_the_local_numbers() {
             assert_eq!(on_cluster, local, "{data} on {executors} executor(s)");
         }
     }
+    // A job the cluster cannot finish (a time no format reads) is J5007 with the cluster's
+    // message, and no output.
+    let out = journey(&[
+        "run",
+        "tests/data/journeys/visit.journey",
+        "--data",
+        "tests/data/bad-time.csv",
+        "--cluster",
+        url.as_str(),
+    ]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains("J5007") && err.contains("failed"), "{err}");
+    assert!(out.stdout.is_empty());
 }
 
 #[test]

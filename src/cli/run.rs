@@ -74,7 +74,8 @@ pub struct Common {
     #[arg(long, value_enum, value_name = "error|null")]
     pub(super) missing_columns: Option<crate::config::MissingColumns>,
     /// Bound the memory the run holds (256MiB, 2GiB, …): what does not fit is sorted to disk
-    /// and read back; a contact whose activities alone do not fit is an error, J5006 (overrides
+    /// and read back, and a contact with many activities is searched as they stream by; where a
+    /// journey must hold a contact's activities at once and they do not fit, J5006 (overrides
     /// journey.toml's `[run] memory_limit`) [default: no limit].
     #[arg(long, value_name = "SIZE", value_parser = parse_size)]
     pub(super) memory_limit: Option<u64>,

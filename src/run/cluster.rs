@@ -6,7 +6,7 @@
 //! contact. The figures are the same arithmetic as a local run's (`engine::summary`), so the
 //! numbers are the same (tests/cluster.rs compares them).
 
-use super::contact_list::{collect, scope_counts};
+use super::contact_list::scope_counts;
 use super::locate::bad_rows;
 use super::results::{JourneyResult, RunWarning};
 use super::warnings::{stage_of, warnings_of};
@@ -38,12 +38,13 @@ pub async fn run_each(
     let ctx = crate::cluster::session(url, options.target_partitions)
         .await
         .map_err(|e| cluster_error(url, &e))?;
-    run_each_in(ctx, options, config, sources).await
+    run_each_in(ctx, url, options, config, sources).await
 }
 
 /// [`run_each`] in a session on a cluster (`crate::cluster::session`, or `standalone`).
 pub async fn run_each_in(
     ctx: datafusion::prelude::SessionContext,
+    url: &str,
     options: &RunOptions,
     config: &Config,
     sources: &[Source<'_>],
@@ -70,16 +71,16 @@ pub async fn run_each_in(
                 continue;
             }
         };
-        let scope = collect(&ctx, &lowered.scope, &label, config).await?;
+        let scope = on_cluster(&ctx, &lowered.scope, url).await?;
         let (contacts, rows, skipped) = scope_counts(&scope)?;
         bad_rows(&skipped, &data, options, config, s, &label).await?;
         if rows == 0 && s.journey.period.is_none() {
             return Err(no_rows(&label).into());
         }
         let program = metrics::program(options, s.journey);
-        let figures = figures(&collect(&ctx, &lowered.metrics(program)?, &label, config).await?)?;
+        let figures = figures(&on_cluster(&ctx, &lowered.metrics(program)?, url).await?)?;
         let counts = rule_counts(
-            &collect(&ctx, &lowered.rule_counts(scan.clone())?, &label, config).await?,
+            &on_cluster(&ctx, &lowered.rule_counts(scan.clone())?, url).await?,
             lowered.rules.len(),
         )?;
         let warnings = warnings_of(&ctx, &data, config, s, &lowered, &counts).await?;
@@ -98,6 +99,24 @@ pub async fn run_each_in(
         results[i] = Some(r);
     }
     Ok(Batch { results, failures })
+}
+
+/// A plan's rows from the cluster. A job that fails there comes back as the cluster's message
+/// (a task's error crosses the wire as text), J5007 with it.
+async fn on_cluster(
+    ctx: &datafusion::prelude::SessionContext,
+    plan: &datafusion::logical_expr::LogicalPlan,
+    url: &str,
+) -> Result<Vec<datafusion::arrow::array::RecordBatch>, Diagnostic> {
+    let failed = |e: datafusion::error::DataFusionError| {
+        cluster_error(url, &crate::diagnostics::one_line(&e.to_string()))
+    };
+    ctx.execute_logical_plan(plan.clone())
+        .await
+        .map_err(failed)?
+        .collect()
+        .await
+        .map_err(failed)
 }
 
 /// The figures of [`crate::lower::Lowered::metrics`]'s one row.

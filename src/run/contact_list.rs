@@ -16,7 +16,7 @@ use datafusion::arrow::datatypes::Int64Type;
 use datafusion::logical_expr::LogicalPlan;
 use datafusion::prelude::SessionContext;
 
-pub(super) async fn collect(
+async fn collect(
     ctx: &SessionContext,
     plan: &LogicalPlan,
     label: &str,

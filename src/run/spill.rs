@@ -198,7 +198,10 @@ impl Sorter {
                         &mut out,
                     )?;
                 }
-                let mut s = Streamed::start(p, &rest[0])?;
+                let first = rest.first().ok_or_else(|| {
+                    DataFusionError::Internal("the large contact's rows went missing".into())
+                })?;
+                let mut s = Streamed::start(p, first)?;
                 for b in &rest {
                     s.feed(b, slots, &mut out.rule_counts, &mut self.search)?;
                 }
