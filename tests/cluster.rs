@@ -12,23 +12,9 @@ use std::net::{TcpListener, TcpStream};
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-/// Every journey of the bundled examples, in one text.
-fn examples() -> String {
-    let mut text = String::new();
-    for name in [
-        "small-business-loan.journey",
-        "see-think-do-care.journey",
-        "loan-variants.journey",
-    ] {
-        text += &std::fs::read_to_string(support::root().join("journeys").join(name)).unwrap();
-        text.push('\n');
-    }
-    text
-}
-
 #[test]
 fn standalone_in_process_gives_the_local_numbers() {
-    let text = examples();
+    let text = support::example_journeys();
     let (_, checked) = journey::check::check_source(&text);
     assert!(!checked.has_errors());
     let sources: Vec<Source> = checked

@@ -253,15 +253,7 @@ fn every_example_journey_is_one_aggregate_over_one_scan() {
 #[test]
 fn journeys_run_together_give_what_each_gives_alone() {
     // Different orders, periods, windows, exclusions, optional stages, `same`, `by`, trends.
-    let mut text = String::new();
-    for name in [
-        "small-business-loan.journey",
-        "see-think-do-care.journey",
-        "loan-variants.journey",
-    ] {
-        text += &std::fs::read_to_string(support::root().join("journeys").join(name)).unwrap();
-        text.push('\n');
-    }
+    let text = support::example_journeys();
     let clear = |mut r: JourneyResult| {
         r.computed_at.clear();
         r

@@ -10,9 +10,8 @@ use super::contact_list::scope_counts;
 use super::locate::bad_rows;
 use super::results::{JourneyResult, RunWarning};
 use super::warnings::{stage_of, warnings_of};
-use super::{metrics, no_rows, open_for_in, plan, Batch, Failure, RunOptions, Source};
+use super::{metrics, no_rows, open_for_in, plan, table_scan, Batch, Failure, RunOptions, Source};
 use crate::config::Config;
-use crate::data::TABLE;
 use crate::diagnostics::Diagnostic;
 use crate::engine::summary::Figures;
 use datafusion::arrow::array::{Array, AsArray};
@@ -52,12 +51,7 @@ pub async fn run_each_in(
     let (ctx, data) = open_for_in(ctx, options, config, sources).await?;
     let label = data.describe();
     let fingerprint = crate::io::fingerprint::fingerprint(data.files())?;
-    let scan = ctx
-        .table(TABLE)
-        .await
-        .map_err(|e| Diagnostic::internal(format!("the data's table is not registered: {e}")))?
-        .logical_plan()
-        .clone();
+    let scan = table_scan(&ctx).await?;
     let mut results: Vec<Option<JourneyResult>> = sources.iter().map(|_| None).collect();
     let mut failures = Vec::new();
     for (i, s) in sources.iter().enumerate() {

@@ -259,12 +259,7 @@ async fn scan(
 ) -> Result<(pass::PassOutput, kept::Kept, lower::pass::PassPlan), Diagnostic> {
     let clock = std::time::Instant::now();
     let label = data.describe();
-    let scan = ctx
-        .table(TABLE)
-        .await
-        .map_err(|e| Diagnostic::internal(format!("the data's table is not registered: {e}")))?
-        .logical_plan()
-        .clone();
+    let scan = table_scan(ctx).await?;
     let pieces: Vec<&lower::Pieces> = lowered.iter().map(|l| &l.pieces).collect();
     let planned = lower::pass::pass(&pieces, scan)
         .map_err(|e| Diagnostic::internal(format!("cannot plan the journeys: {e}")))?;
@@ -308,6 +303,18 @@ async fn scan(
         bad_rows(&skipped, data, options, config, &sources[i], &label).await?;
     }
     Ok((done, kept, planned))
+}
+
+/// The plan reading the registered activity table.
+async fn table_scan(
+    ctx: &SessionContext,
+) -> Result<datafusion::logical_expr::LogicalPlan, Diagnostic> {
+    Ok(ctx
+        .table(TABLE)
+        .await
+        .map_err(|e| Diagnostic::internal(format!("the data's table is not registered: {e}")))?
+        .logical_plan()
+        .clone())
 }
 
 /// Run planned journeys together over data registered by [`open`]: one scan for all of them

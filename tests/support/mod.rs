@@ -11,6 +11,20 @@ pub fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
+/// Every journey of the bundled examples (`journeys/`), in one text.
+pub fn example_journeys() -> String {
+    let mut text = String::new();
+    for name in [
+        "small-business-loan.journey",
+        "see-think-do-care.journey",
+        "loan-variants.journey",
+    ] {
+        text += &std::fs::read_to_string(root().join("journeys").join(name)).unwrap();
+        text.push('\n');
+    }
+    text
+}
+
 /// Fenced code blocks of a Markdown file: (info string, body, 1-based line of the fence).
 pub fn code_blocks(markdown: &str) -> Vec<(String, String, usize)> {
     let mut out = Vec::new();
