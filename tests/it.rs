@@ -12,6 +12,7 @@ mod batch;
 mod browser;
 mod cli;
 mod cluster;
+mod completions;
 mod diagnostics;
 mod diff;
 mod docs;

@@ -5,6 +5,7 @@ mod batch;
 mod check;
 mod cluster;
 mod compare;
+mod completions;
 mod contacts;
 mod diff;
 mod explain;
@@ -46,6 +47,7 @@ enum Command {
     Contacts(contacts::Args),
     Sample(sample::Args),
     Cluster(cluster::Args),
+    Completions(completions::Args),
     ExplainError(explain_error::Args),
 }
 
@@ -62,6 +64,7 @@ pub fn main() -> ExitCode {
         Command::Contacts(a) => contacts::run(a),
         Command::Sample(a) => sample::run(a),
         Command::Cluster(a) => cluster::run(a),
+        Command::Completions(a) => completions::run(a),
         Command::ExplainError(a) => explain_error::run(a),
     };
     match result {
