@@ -4,7 +4,7 @@ use super::journeys;
 use crate::config::Config;
 use crate::diagnostics::render::ErrorFormat;
 use crate::diagnostics::Diagnostic;
-use crate::report::{contacts, Format};
+use crate::report::contacts::{self, ListFormat};
 use crate::run::{self, RunOptions};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -17,23 +17,58 @@ use std::process::ExitCode;
 pub struct Args {
     /// A journey file.
     journey: PathBuf,
-    /// The stage, by number (1 is the first).
-    #[arg(long)]
-    stage: usize,
+    /// The stage: its number (1 is the first) or its name.
+    #[arg(long, value_name = "N|NAME")]
+    stage: String,
     /// Only the contacts that reached the stage and not the next one.
     #[arg(long)]
     dropped: bool,
     /// Which journey of the file (needed when it holds several).
     #[arg(long = "journey", value_name = "NAME")]
     name: Option<String>,
+    /// Activity data: file, folder, glob or store URL [default: the data/ folder beside the
+    /// journey].
     #[arg(long)]
     data: Option<String>,
+    /// The project file mapping columns and activity types (default: the nearest journey.toml,
+    /// from the journey's folder up to the repository root).
     #[arg(long)]
     config: Option<PathBuf>,
-    #[arg(long, value_enum, default_value_t = Format::Csv)]
-    format: Format,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = ListFormat::Csv)]
+    format: ListFormat,
+    /// Write to this file (atomically) instead of standard output.
     #[arg(long, short)]
     output: Option<PathBuf>,
+}
+
+/// `--stage`: a number from 1, or a stage's name (as written, or in any case).
+fn stage_number(text: &str, j: &crate::check::hir::Journey) -> Result<usize, String> {
+    let last = j.stages.len();
+    if let Ok(n) = text.trim().parse::<usize>() {
+        return if (1..=last).contains(&n) {
+            Ok(n)
+        } else {
+            Err(format!("--stage must be between 1 and {last}"))
+        };
+    }
+    let found = j.stages.iter().position(|s| s.name == text).or_else(|| {
+        j.stages
+            .iter()
+            .position(|s| s.name.to_lowercase() == text.to_lowercase())
+    });
+    found.map(|k| k + 1).ok_or_else(|| {
+        let names: Vec<String> = j
+            .stages
+            .iter()
+            .enumerate()
+            .map(|(k, s)| format!("{} \"{}\"", k + 1, s.name))
+            .collect();
+        format!(
+            "no stage is named \"{text}\"; the stages are: {}",
+            names.join(", ")
+        )
+    })
 }
 
 pub fn run(args: Args) -> Result<ExitCode, String> {
@@ -57,18 +92,13 @@ pub fn run(args: Args) -> Result<ExitCode, String> {
         },
     };
     let last = j.stages.len();
-    if args.stage == 0 || args.stage > last {
-        return Err(format!("--stage must be between 1 and {last}"));
-    }
-    if args.dropped && args.stage == last {
+    let stage = stage_number(&args.stage, j)?;
+    if args.dropped && stage == last {
         return Err(format!(
             "stage {last} is the last: no contact drops off after it"
         ));
     }
-    if args.format == Format::Html {
-        return Err("contact lists have no HTML form; use --format csv, json or parquet".into());
-    }
-    if args.format == Format::Parquet && args.output.is_none() {
+    if args.format == ListFormat::Parquet && args.output.is_none() {
         return Err("--format parquet needs --output FILE".into());
     }
     let (config, _) = match Config::find(args.config.as_deref(), &f.path) {
@@ -94,7 +124,7 @@ pub fn run(args: Args) -> Result<ExitCode, String> {
         Err(d) => return fail(d),
     };
     let optional: Vec<bool> = j.stages.iter().map(|s| s.optional).collect();
-    let list = contacts::select(all, args.stage, args.dropped, &optional);
+    let list = contacts::select(all, stage, args.dropped, &optional);
     let names: Vec<String> = j.stages.iter().map(|s| s.name.clone()).collect();
     let bytes = match contacts::render(&list, &names, args.format) {
         Ok(b) => b,

@@ -1,7 +1,7 @@
 //! Contact lists: the contacts that reached a stage (or dropped off after it), with the reach
 //! time of every stage they reached — the list a marketer exports to act on.
 
-use super::{csv_field, Format};
+use super::csv_field;
 use crate::diagnostics::Diagnostic;
 use crate::engine::reach::ContactReach;
 use crate::run::results::rfc3339;
@@ -10,6 +10,16 @@ use datafusion::arrow::array::{
 };
 use datafusion::arrow::datatypes::{DataType, Field, Schema, TimeUnit};
 use std::sync::Arc;
+
+/// The forms of a contact list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ListFormat {
+    /// Aligned columns, for a terminal.
+    Table,
+    Csv,
+    Json,
+    Parquet,
+}
 
 /// One contact of a list: its id and reach times (stage 1 first).
 pub type Entry = (String, ContactReach);
@@ -28,7 +38,7 @@ pub fn select(all: Vec<Entry>, stage: usize, dropped: bool, optional: &[bool]) -
 pub fn render(
     list: &[Entry],
     stage_names: &[String],
-    format: Format,
+    format: ListFormat,
 ) -> Result<Vec<u8>, Diagnostic> {
     let stages = list
         .iter()
@@ -38,13 +48,29 @@ pub fn render(
         .min(stage_names.len());
     let column = |k: usize| format!("stage_{}_at", k + 1);
     Ok(match format {
-        Format::Html => {
-            return Err(Diagnostic::new(
-                "J5003",
-                "contact lists have no HTML form; use --format csv, json or parquet",
-            ))
+        ListFormat::Table => {
+            let mut table = comfy_table::Table::new();
+            table.load_preset(comfy_table::presets::NOTHING);
+            let mut header = vec!["Contact".to_string(), "Depth".to_string()];
+            header.extend((0..stages).map(|k| format!("Stage {} at", k + 1)));
+            table.set_header(header);
+            for (c, r) in list {
+                let mut row = vec![c.clone(), r.reach.len().to_string()];
+                row.extend((0..stages).map(|k| match r.reach.get(k) {
+                    Some(Some(t)) => rfc3339(*t),
+                    _ => String::new(),
+                }));
+                table.add_row(row);
+            }
+            let mut out = String::new();
+            for line in table.to_string().lines() {
+                out.push_str(line.trim_end());
+                out.push('\n');
+            }
+            out.push_str(&format!("{} contacts\n", list.len()));
+            out.into_bytes()
         }
-        Format::Csv | Format::Table => {
+        ListFormat::Csv => {
             let mut out = String::from("contact,depth");
             for k in 0..stages {
                 out.push(',');
@@ -64,7 +90,13 @@ pub fn render(
             }
             out.into_bytes()
         }
-        Format::Json => {
+        ListFormat::Json => {
+            // Ids are numbers when every one is (the list is then sorted numerically too).
+            let numeric = list.iter().all(|(c, _)| c.parse::<i64>().is_ok());
+            let id = |c: &str| match c.parse::<i64>() {
+                Ok(n) if numeric => serde_json::json!(n),
+                _ => serde_json::json!(c),
+            };
             let rows: Vec<serde_json::Value> = list
                 .iter()
                 .map(|(c, r)| {
@@ -75,7 +107,7 @@ pub fn render(
                         .enumerate()
                         .filter_map(|(k, t)| t.map(|t| serde_json::json!({"stage": k + 1, "name": stage_names[k], "at": rfc3339(t)})))
                         .collect();
-                    serde_json::json!({"contact": c, "depth": r.reach.len(), "reached": reached})
+                    serde_json::json!({"contact": id(c), "depth": r.reach.len(), "reached": reached})
                 })
                 .collect();
             let mut text = serde_json::to_string_pretty(&rows)
@@ -83,7 +115,7 @@ pub fn render(
             text.push('\n');
             text.into_bytes()
         }
-        Format::Parquet => parquet(list, stages)?,
+        ListFormat::Parquet => parquet(list, stages)?,
     })
 }
 
