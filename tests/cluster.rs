@@ -254,6 +254,26 @@ fn a_cluster_of_processes_gives_the_local_numbers() {
             assert_eq!(on_cluster, local, "{data} on {executors} executor(s)");
         }
     }
+    // A nightly batch (--output-dir) writes the same files on the cluster as here.
+    let (here, there) = (dir.join("here"), dir.join("there"));
+    for (out, cluster) in [(&here, None), (&there, Some(url.as_str()))] {
+        let mut args = vec!["run", "journeys/", "--output-dir", out.to_str().unwrap()];
+        args.extend(cluster.map(|u| ["--cluster", u]).into_iter().flatten());
+        stdout(&journey(&args));
+    }
+    let mut names: Vec<_> = std::fs::read_dir(&here)
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    names.sort();
+    assert!(names.len() > 2, "{names:?}");
+    for name in names {
+        assert_eq!(
+            std::fs::read(here.join(&name)).unwrap(),
+            std::fs::read(there.join(&name)).unwrap(),
+            "{name:?}"
+        );
+    }
     // A job the cluster cannot finish (a time no format reads) is J5007 with the cluster's
     // message, and no output.
     let out = journey(&[

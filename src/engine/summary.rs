@@ -241,7 +241,10 @@ impl Summary {
         Figures {
             stages: all.figures(),
             breakdown,
-            trend: self.program.trend.map(|_| self.trend.into_iter().collect()),
+            trend: self
+                .program
+                .trend
+                .map(|unit| (unit, self.trend.into_iter().collect())),
             segments: self.segments,
         }
     }
@@ -290,7 +293,7 @@ pub struct Figures {
     pub breakdown: Option<Vec<GroupFigures>>,
     /// Per period with a contact (its first day, days from the common era), contacts reaching
     /// each stage.
-    pub trend: Option<Vec<(i32, Vec<u64>)>>,
+    pub trend: Option<(TrendUnit, Vec<(i32, Vec<u64>)>)>,
     pub segments: Vec<u64>,
 }
 
@@ -316,8 +319,7 @@ pub struct DurationFigures {
     pub count: u64,
     pub median: i64,
     pub p90: i64,
-    /// As text: a JSON number this large would not come back exact.
-    pub sum: String,
+    pub sum: i128,
     /// Per bucket of [`HISTOGRAM_BUCKETS`] (and one for longer).
     pub histogram: Vec<u64>,
 }
@@ -349,7 +351,7 @@ fn durations(mut micros: Vec<i64>) -> Option<DurationFigures> {
         count: micros.len() as u64,
         median: nearest_rank(&micros, 0.5),
         p90: nearest_rank(&micros, 0.9),
-        sum: sum.to_string(),
+        sum,
         histogram,
     })
 }

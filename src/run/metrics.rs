@@ -20,19 +20,13 @@ pub use crate::engine::summary::{nearest_rank, HISTOGRAM_BUCKETS};
 /// What a journey's metrics are asked for, for [`Summary`]: its stages, the breakdown (`--by`
 /// or the journey's `by`), the trend (`--trend` or the journey's), its segment labels.
 pub fn program(options: &RunOptions, j: &hir::Journey) -> MetricsProgram {
-    let mut names: Vec<&'static str> = Vec::new();
+    let names = segment_names(j);
     let segment_of = j
         .stages
         .iter()
         .map(|s| {
             s.segment
-                .map(|seg| match names.iter().position(|n| *n == seg.name()) {
-                    Some(i) => i,
-                    None => {
-                        names.push(seg.name());
-                        names.len() - 1
-                    }
-                })
+                .and_then(|seg| names.iter().position(|n| *n == seg.name()))
         })
         .collect();
     MetricsProgram {
@@ -83,7 +77,7 @@ pub fn figures(program: MetricsProgram, reaches: &[ContactReach]) -> Figures {
 fn durations(d: Option<DurationFigures>) -> Option<Durations> {
     let d = d?;
     let secs = |us: i64| us as f64 / 1e6;
-    let sum: f64 = d.sum.parse::<i128>().map_or(f64::NAN, |s| s as f64);
+    let sum = d.sum as f64;
     let mut from = 0u64;
     let histogram = d
         .histogram
@@ -199,7 +193,6 @@ pub(super) fn result(
     fingerprint: &str,
 ) -> JourneyResult {
     let j = s.journey;
-    let program = program(options, j);
     let segments = segment_names(j)
         .into_iter()
         .zip(figures.segments)
@@ -208,10 +201,7 @@ pub(super) fn result(
             contacts: c,
         })
         .collect();
-    let trend = match (program.trend, figures.trend) {
-        (Some(unit), Some(buckets)) => Some(trend(j, unit, buckets)),
-        _ => None,
-    };
+    let trend = figures.trend.map(|(unit, buckets)| trend(j, unit, buckets));
     let breakdown = match (breakdown_column(options, j), figures.breakdown) {
         (Some(column), Some(groups)) => Some(BreakdownOut {
             column: column.to_string(),
@@ -278,24 +268,29 @@ mod tests {
         figures(program(&RunOptions::default(), j), contacts)
     }
 
+    /// The durations from stage 1 to stage 2 of contacts reaching stage 2 after `micros`.
+    fn second_stage(micros: &[i64]) -> Durations {
+        let src = "journey \"J\" {\n  stage \"A\" { when registered }\n  stage \"B\" { when opened email }\n}\n";
+        let (_, checked) = crate::check::check_source(src);
+        let j = &checked.journeys[0];
+        let contacts: Vec<ContactReach> = micros
+            .iter()
+            .map(|&v| ContactReach {
+                reach: vec![Some(0), Some(v)],
+                by: None,
+            })
+            .collect();
+        let stages = stage_metrics(j, None, figures_of(j, &contacts).stages);
+        stages[1].time_to_convert.from_previous.clone().unwrap()
+    }
+
     #[test]
     fn nearest_rank_percentiles_and_the_mean() {
         let hours: Vec<i64> = [1, 2, 3, 10].iter().map(|h| h * 3_600_000_000).collect();
         assert_eq!(nearest_rank(&hours, 0.5), 2 * 3_600_000_000);
         assert_eq!(nearest_rank(&hours, 0.9), 10 * 3_600_000_000);
         assert_eq!(nearest_rank(&[7], 0.9), 7);
-        let src = "journey \"J\" {\n  stage \"A\" { when registered }\n  stage \"B\" { when opened email }\n}\n";
-        let (_, checked) = crate::check::check_source(src);
-        let j = &checked.journeys[0];
-        let contacts: Vec<ContactReach> = hours
-            .iter()
-            .map(|&h| ContactReach {
-                reach: vec![Some(0), Some(h)],
-                by: None,
-            })
-            .collect();
-        let stages = stage_metrics(j, None, figures_of(j, &contacts).stages);
-        let d = stages[1].time_to_convert.from_previous.clone().unwrap();
+        let d = second_stage(&hours);
         assert_eq!(d.mean_seconds, 4.0 * 3600.0);
         assert_eq!(d.median_seconds, 2.0 * 3600.0);
     }
@@ -304,23 +299,7 @@ mod tests {
     fn histogram_buckets_hold_every_duration_once() {
         let s = 1_000_000i64;
         let values = [0, 59 * s, 60 * s, 3599 * s, 3600 * s, 40 * 86_400 * s];
-        let src = "journey \"J\" {\n  stage \"A\" { when registered }\n  stage \"B\" { when opened email }\n}\n";
-        let (_, checked) = crate::check::check_source(src);
-        let j = &checked.journeys[0];
-        let contacts: Vec<ContactReach> = values
-            .iter()
-            .map(|&v| ContactReach {
-                reach: vec![Some(0), Some(v)],
-                by: None,
-            })
-            .collect();
-        let stages = stage_metrics(j, None, figures_of(j, &contacts).stages);
-        let h = stages[1]
-            .time_to_convert
-            .from_previous
-            .clone()
-            .unwrap()
-            .histogram;
+        let h = second_stage(&values).histogram;
         assert_eq!(h.len(), HISTOGRAM_BUCKETS.len() + 1);
         assert_eq!(
             h.iter().map(|b| b.contacts).sum::<u64>(),
@@ -393,6 +372,16 @@ mod tests {
             merged.merge(serde_json::from_str(&text).unwrap());
         }
         assert_eq!(merged.figures(), whole);
+        // The figures come back from JSON as they were (a cluster sends them so), sums past
+        // 2^64 included.
+        let text = serde_json::to_string(&whole).unwrap();
+        assert_eq!(serde_json::from_str::<Figures>(&text).unwrap(), whole);
+        let mut big = whole.clone();
+        if let Some(d) = big.stages[1].from_previous.as_mut() {
+            d.sum = i128::from(i64::MAX) * 1000;
+        }
+        let text = serde_json::to_string(&big).unwrap();
+        assert_eq!(serde_json::from_str::<Figures>(&text).unwrap(), big);
         assert_eq!(
             whole.breakdown.as_ref().map(Vec::len),
             Some(3),
