@@ -286,6 +286,9 @@ fn period_start(unit: TrendUnit, micros: i64) -> i32 {
     start.num_days_from_ce()
 }
 
+/// A trend period's first day (days from the common era) and its contacts reaching each stage.
+pub type TrendPeriod = (i32, Vec<u64>);
+
 /// What a journey's contacts come to.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Figures {
@@ -293,7 +296,7 @@ pub struct Figures {
     pub breakdown: Option<Vec<GroupFigures>>,
     /// Per period with a contact (its first day, days from the common era), contacts reaching
     /// each stage.
-    pub trend: Option<(TrendUnit, Vec<(i32, Vec<u64>)>)>,
+    pub trend: Option<(TrendUnit, Vec<TrendPeriod>)>,
     pub segments: Vec<u64>,
 }
 

@@ -11,7 +11,7 @@ use crate::check::hir;
 use crate::data::DataSet;
 use crate::engine::reach::ContactReach;
 use crate::engine::summary::{
-    DurationFigures, Figures, MetricsProgram, StageFigures, Summary, TrendUnit,
+    DurationFigures, Figures, MetricsProgram, StageFigures, Summary, TrendPeriod, TrendUnit,
 };
 use crate::io::fingerprint::sha256_hex;
 
@@ -165,7 +165,7 @@ pub fn stage_metrics(
 }
 
 /// The funnel per period of stage-1 time, periods in time order, empty periods left out.
-fn trend(j: &hir::Journey, unit: TrendUnit, buckets: Vec<(i32, Vec<u64>)>) -> TrendOut {
+fn trend(j: &hir::Journey, unit: TrendUnit, buckets: Vec<TrendPeriod>) -> TrendOut {
     TrendOut {
         unit: format!("{unit:?}").to_lowercase(),
         buckets: buckets
