@@ -8,6 +8,7 @@ must equal journey's, or the benchmark fails.
 
 import json
 import os
+import re
 import statistics
 import subprocess
 import sys
@@ -20,24 +21,43 @@ BENCH_JOURNEY = os.path.join(ROOT, "bench/bench.journey")
 THREADS = int(os.environ.get("BENCH_THREADS", "2"))
 WINDOW_US = 30 * 86_400 * 1_000_000
 
-# The stage rules of bench/bench.journey, as SQL (the journey's default column mapping).
-STAGES = [
-    "activity_type IN ('pagevisit', 'landingpage') AND url = '/campaign-pages/smb-loan-campaign'",
-    "activity_type = 'bizformsubmit' AND form = 'loan-for-small-businesses'",
-    "activity_type = 'emailclick' AND email = 'smb-kbank-jumpstart-loan'",
-    "activity_type = 'sample-file-download'",
-    "activity_type IN ('pagevisit', 'landingpage') AND url = '/campaign-assets/downloadables/download-smb-case-study'",
-    "activity_type = 'bizformsubmit' AND form = 'small-business-loan'",
-]
-ANY = " OR ".join(f"({s})" for s in STAGES)
+# Each shape's journey and its stage rules as SQL (the journey's default column mapping). A file
+# named crm-*.parquet is the CRM shape (bench/crm.py), any other the `journey sample` shape.
+PAGE = "activity_type IN ('pagevisit', 'landingpage')"
+SHAPES = {
+    "sample": (BENCH_JOURNEY, [
+        f"{PAGE} AND url = '/campaign-pages/smb-loan-campaign'",
+        "activity_type = 'bizformsubmit' AND form = 'loan-for-small-businesses'",
+        "activity_type = 'emailclick' AND email = 'smb-kbank-jumpstart-loan'",
+        "activity_type = 'sample-file-download'",
+        f"{PAGE} AND url = '/campaign-assets/downloadables/download-smb-case-study'",
+        "activity_type = 'bizformsubmit' AND form = 'small-business-loan'",
+    ]),
+    "crm": (os.path.join(ROOT, "bench/crm.journey"), [
+        f"{PAGE} AND contains(url, '/campaign-pages/smb-loan-campaign')",
+        "activity_type = 'bizformsubmit' AND form = 'loan-for-small-businesses'",
+        "activity_type = 'emailclick' AND email = 'smb-kbank-jumpstart-loan'",
+        "activity_type = 'sample-file-download'",
+        f"{PAGE} AND contains(url, 'download-smb-case-study')",
+        "activity_type = 'bizformsubmit' AND form = 'small-business-loan'",
+    ]),
+}
 
 
-def duckdb_sql(path):
+def shape_of(path):
+    return "crm" if os.path.basename(path).startswith("crm-") else "sample"
+
+
+def any_stage(stages):
+    return " OR ".join(f"({s})" for s in stages)
+
+
+def duckdb_sql(path, stages):
     """The same funnel in DuckDB: every stage-1 activity starts an attempt, ASOF joins take the
     next activity of each following stage in the activity order (time, then id), and a contact's
     depth is its best attempt's within the 30-day window. Each row matches one stage at most, so
     the earliest next activity is always the best choice."""
-    case = " ".join(f"WHEN {s} THEN {i + 1}" for i, s in enumerate(STAGES))
+    case = " ".join(f"WHEN {s} THEN {i + 1}" for i, s in enumerate(stages))
     joins = []
     prev = "s1"
     for k in range(2, 7):
@@ -54,7 +74,7 @@ def duckdb_sql(path):
     return f"""
 WITH m AS (
   SELECT contact_id AS c, epoch_us(activity_created) AS t, activity_id AS id, CASE {case} END AS s
-  FROM read_parquet('{path}') WHERE {ANY}
+  FROM read_parquet('{path}') WHERE {any_stage(stages)}
 ),
 o AS (SELECT c, t, s, row_number() OVER (ORDER BY t, id) AS ord FROM m),
 s1 AS (SELECT c, t AS t1, ord AS o1 FROM o WHERE s = 1),
@@ -64,13 +84,15 @@ SELECT {counts} FROM d
 """
 
 
-def chdb_sql(path):
-    conds = ", ".join(STAGES)
+def chdb_sql(path, stages):
+    # ClickHouse spells `contains` as position() > 0.
+    stages = [re.sub(r"contains\((\w+), ('[^']*')\)", r"position(\1, \2) > 0", s) for s in stages]
+    conds = ", ".join(stages)
     counts = ", ".join(f"countIf(level >= {k})" for k in range(1, 7))
     return f"""
 SELECT {counts} FROM (
   SELECT contact_id, windowFunnel({WINDOW_US})(toUInt64(toUnixTimestamp64Micro(activity_created)), {conds}) AS level
-  FROM file('{path}', Parquet) WHERE {ANY} GROUP BY contact_id
+  FROM file('{path}', Parquet) WHERE {any_stage(stages)} GROUP BY contact_id
 ) WHERE level >= 1
 SETTINGS max_threads = {THREADS}
 """
@@ -90,7 +112,7 @@ print(json.dumps([int(x) for x in json.loads(res.bytes())['data'][0]]))
 """
 
 
-def timed(cmd, stdin=None):
+def timed(cmd, stdin=None, env=None):
     """Run a command under /usr/bin/time: (stdout, wall seconds, peak RSS MiB)."""
     with tempfile.NamedTemporaryFile(mode="r") as t:
         p = subprocess.run(
@@ -98,6 +120,7 @@ def timed(cmd, stdin=None):
             input=stdin,
             capture_output=True,
             text=True,
+            env=None if env is None else {**os.environ, **env},
         )
         if p.returncode != 0:
             sys.exit(f"failed: {' '.join(cmd)}\n{p.stderr}")
@@ -105,14 +128,17 @@ def timed(cmd, stdin=None):
     return p.stdout, float(wall), int(rss) / 1024
 
 
-def tools(path, journeys):
+def tools(path, journeys, stages):
+    """Per tool: the command, its stdin, and its environment's additions."""
     py = sys.executable
+    scan = ("SELECT count(contact_id), max(activity_created), max(activity_id) "
+            f"FROM activities WHERE {any_stage(stages)}")
     return {
         "journey": ([JOURNEY, "run", *journeys, "--data", path, "--format", "json",
-                     "--partitions", str(THREADS)], None),
-        "duckdb": ([py, "-c", PY_DUCKDB.format(threads=THREADS)], duckdb_sql(path)),
-        "chdb": ([py, "-c", PY_CHDB.format(threads=THREADS)], chdb_sql(path)),
-        "datafusion scan": ([SCAN, path, str(THREADS)], None),
+                     "--partitions", str(THREADS)], None, None),
+        "duckdb": ([py, "-c", PY_DUCKDB.format(threads=THREADS)], duckdb_sql(path, stages), None),
+        "chdb": ([py, "-c", PY_CHDB.format(threads=THREADS)], chdb_sql(path, stages), None),
+        "datafusion scan": ([SCAN, path, str(THREADS)], None, {"SCAN_QUERY": scan}),
     }
 
 
@@ -126,13 +152,13 @@ def counts_of(name, out):
     return None
 
 
-def twenty_journeys(directory):
+def twenty_journeys(directory, journey):
     """20 different journeys: the benchmark funnel with other windows and stage subsets."""
-    text = open(BENCH_JOURNEY).read()
+    text = open(journey).read()
     paths = []
     for i in range(20):
         body = text.replace("within 30 days", f"within {10 + i} days").replace(
-            "Benchmark: small business loan", f"Variant {i + 1}"
+            'journey "Benchmark: small business loan', f'journey "Variant {i + 1}'
         )
         if i % 2:
             body = body.replace('  stage "Clicked link in case study email"', '  # skipped', 1)
@@ -154,16 +180,17 @@ def main():
         print(f"\n## {os.path.basename(path)}: {rows:,} rows, {THREADS} threads, median of {runs}\n")
         table = {}
         counts = {}
-        for name, (cmd, stdin) in tools(path, [BENCH_JOURNEY]).items():
+        journey, stages = SHAPES[shape_of(path)]
+        for name, (cmd, stdin, env) in tools(path, [journey], stages).items():
             times, rss = [], []
             for _ in range(runs):
-                out, wall, mem = timed(cmd, stdin)
+                out, wall, mem = timed(cmd, stdin, env)
                 times.append(wall)
                 rss.append(mem)
             counts[name] = counts_of(name, out)
             table[name] = (statistics.median(times), max(rss))
         with tempfile.TemporaryDirectory() as d:
-            cmd, _ = tools(path, twenty_journeys(d))["journey"]
+            cmd, _, _ = tools(path, twenty_journeys(d, journey), stages)["journey"]
             times = [timed(cmd)[1] for _ in range(runs)]
             table["journey, 20 journeys"] = (statistics.median(times), None)
         base = table["journey"][0]
