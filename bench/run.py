@@ -15,8 +15,8 @@ import sys
 import tempfile
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-JOURNEY = os.path.join(ROOT, "target/release/journey")
-SCAN = os.path.join(ROOT, "target/release/examples/scan")
+JOURNEY = os.path.join(ROOT, "target/bench-fast/journey")
+SCAN = os.path.join(ROOT, "target/bench-fast/examples/scan")
 BENCH_JOURNEY = os.path.join(ROOT, "bench/bench.journey")
 THREADS = int(os.environ.get("BENCH_THREADS", "2"))
 WINDOW_US = 30 * 86_400 * 1_000_000
@@ -82,6 +82,39 @@ s1 AS (SELECT c, t AS t1, ord AS o1 FROM o WHERE s = 1),
 d AS (SELECT c, max(CASE {depth} ELSE 1 END) AS depth FROM j6 GROUP BY c)
 SELECT {counts} FROM d
 """
+
+
+def duckdb_strict_sql(path, stages):
+    """`order strict` in DuckDB: a chain's stages are the contact's very next activities, so
+    each stage-1 activity's attempt reaches stage k when the k-1 activities after it, in the
+    contact's activity order (time, then id), match stages 2..k, the last within the window. One
+    window over every row sorted by contact: LEAD gives the next five."""
+    case = " ".join(f"WHEN {s} THEN {i + 1}" for i, s in enumerate(stages))
+    leads = ", ".join(f"lead(s, {k}) OVER w AS s{k + 1}, lead(t, {k}) OVER w AS t{k + 1}"
+                      for k in range(1, 6))
+    reach = " + ".join(
+        "(" + " AND ".join(f"s{j} IS NOT DISTINCT FROM {j}" for j in range(2, k + 1))
+        + f" AND t{k} - t <= {WINDOW_US})::INT" for k in range(2, 7))
+    counts = ", ".join(f"count(*) FILTER (WHERE depth >= {k})" for k in range(1, 7))
+    return f"""
+WITH m AS (
+  SELECT contact_id AS c, epoch_us(activity_created) AS t, activity_id AS id,
+         CASE {case} END AS s
+  FROM read_parquet('{path}') WHERE contact_id IS NOT NULL AND activity_created IS NOT NULL
+),
+n AS (SELECT c, t, s, {leads} FROM m WINDOW w AS (PARTITION BY c ORDER BY t, id)),
+d AS (SELECT c, max(1 + {reach}) AS depth FROM n WHERE s = 1 GROUP BY c)
+SELECT {counts} FROM d
+"""
+
+
+def strict_journey(directory, journey):
+    """The shape's journey under `order strict`: every row in scope reaches the chain search."""
+    text = re.sub(r"(?m)^([ \t]*)within 30 days[ \t]*$", r"\g<0>\n\1order strict", open(journey).read(), count=1)
+    p = os.path.join(directory, "strict.journey")
+    with open(p, "w") as f:
+        f.write(text)
+    return p
 
 
 def chdb_sql(path, stages):
@@ -193,6 +226,25 @@ def main():
             cmd, _, _ = tools(path, twenty_journeys(d, journey), stages)["journey"]
             times = [timed(cmd)[1] for _ in range(runs)]
             table["journey, 20 journeys"] = (statistics.median(times), None)
+            # The same journey on one thread: what the second thread brings.
+            cmd, _, _ = tools(path, [journey], stages)["journey"]
+            cmd = cmd[:-1] + ["1"]
+            times = [timed(cmd)[1] for _ in range(runs)]
+            table["journey, 1 thread"] = (statistics.median(times), None)
+            # `order strict`: every row in scope goes to the chain search; DuckDB sorts them all.
+            strict = {
+                "journey, order strict": tools(path, [strict_journey(d, journey)], stages)["journey"],
+                "duckdb, order strict": tools(path, [], stages)["duckdb"][:1]
+                + (duckdb_strict_sql(path, stages), None),
+            }
+            for name, (cmd, stdin, env) in strict.items():
+                times, rss = [], []
+                for _ in range(runs):
+                    out, wall, mem = timed(cmd, stdin, env)
+                    times.append(wall)
+                    rss.append(mem)
+                counts[name] = counts_of(name.split(",")[0], out)
+                table[name] = (statistics.median(times), max(rss))
         base = table["journey"][0]
         print("| tool | median wall | rows/s | peak RSS | journey / tool |")
         print("|---|---|---|---|---|")
@@ -203,17 +255,24 @@ def main():
         for name, c in counts.items():
             if c is not None:
                 print(f"- {name} per-stage counts: {c}")
-        if counts["duckdb"] != counts["journey"]:
-            sys.exit(f"DuckDB's counts {counts['duckdb']} differ from journey's {counts['journey']}")
-        print("- DuckDB's counts equal journey's.")
+        for suffix in ("", ", order strict"):
+            d, j = counts["duckdb" + suffix], counts["journey" + suffix]
+            if d != j:
+                sys.exit(f"DuckDB's counts{suffix} {d} differ from journey's {j}")
+        print("- DuckDB's counts equal journey's, for the journey and for its `order strict` form.")
+        print(f"- journey: 2 threads are {table['journey, 1 thread'][0] / base:.2f}x as fast as 1; "
+              f"`order strict` / DuckDB's: {table['journey, order strict'][0] / table['duckdb, order strict'][0]:.2f}")
         if counts["chdb"] != counts["journey"]:
             print("- chdb's windowFunnel differs (see docs/performance.md for why).")
         results[path] = (rows, table)
-    if len(results) >= 2:
-        (r1, t1), (r2, t2) = list(results.values())[:2]
-        growth = t2["journey"][0] / t1["journey"][0]
-        print(f"\njourney time grows {growth:.2f}x for {r2 / r1:.1f}x the rows.")
-
+    by_shape = {}
+    for path, (rows, table) in results.items():
+        by_shape.setdefault(shape_of(path), []).append((rows, table))
+    for shape, sizes in by_shape.items():
+        if len(sizes) >= 2:
+            (r1, t1), (r2, t2) = sorted(sizes, key=lambda x: x[0])[:2]
+            growth = t2["journey"][0] / t1["journey"][0]
+            print(f"\n{shape}: journey time grows {growth:.2f}x for {r2 / r1:.1f}x the rows.")
 
 if __name__ == "__main__":
     main()

@@ -12,7 +12,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-cargo build --release --locked --bin journey --example scan
+# The bench-fast profile: release without thin LTO (Cargo.toml), so a change builds in minutes.
+cargo build --profile bench-fast --locked --bin journey --example scan
 
 if [ ! -x bench/.venv/bin/python ]; then
   python3 -m venv bench/.venv
@@ -34,7 +35,7 @@ for size in ${sizes[@]}; do
   if [ ! -f "$f" ]; then
     case "$size" in
       crm-*) bench/.venv/bin/python bench/crm.py "$rows" "$contacts" "$f" ;;
-      *) target/release/journey sample --rows "$rows" --contacts "$contacts" --seed 7 --out "$f" ;;
+      *) target/bench-fast/journey sample --rows "$rows" --contacts "$contacts" --seed 7 --out "$f" ;;
     esac
   fi
   files+=("$PWD/$f")
