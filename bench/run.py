@@ -274,5 +274,6 @@ def main():
             growth = t2["journey"][0] / t1["journey"][0]
             print(f"\n{shape}: journey time grows {growth:.2f}x for {r2 / r1:.1f}x the rows.")
 
+
 if __name__ == "__main__":
     main()
