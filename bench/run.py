@@ -3,7 +3,7 @@ DataFusion scan, side by side on the same Parquet export, in one run.
 
 Run through bench/run.sh, which builds the binaries, makes the virtualenv and the data. Each tool
 runs as its own process, timed with /usr/bin/time (wall time, peak RSS). DuckDB's per-stage counts
-must equal journey's, or the benchmark fails.
+must equal journey's, for the journey and for its `order strict` form, or the benchmark fails.
 """
 
 import json
@@ -161,18 +161,38 @@ def timed(cmd, stdin=None, env=None):
     return p.stdout, float(wall), int(rss) / 1024
 
 
+def journey_run(path, journeys, threads=THREADS):
+    """`journey run` of the journeys: the command, its stdin and its environment's additions."""
+    return ([JOURNEY, "run", *journeys, "--data", path, "--format", "json",
+             "--partitions", str(threads)], None, None)
+
+
+def duckdb_run(sql):
+    return ([sys.executable, "-c", PY_DUCKDB.format(threads=THREADS)], sql, None)
+
+
 def tools(path, journeys, stages):
     """Per tool: the command, its stdin, and its environment's additions."""
     py = sys.executable
     scan = ("SELECT count(contact_id), max(activity_created), max(activity_id) "
             f"FROM activities WHERE {any_stage(stages)}")
     return {
-        "journey": ([JOURNEY, "run", *journeys, "--data", path, "--format", "json",
-                     "--partitions", str(THREADS)], None, None),
-        "duckdb": ([py, "-c", PY_DUCKDB.format(threads=THREADS)], duckdb_sql(path, stages), None),
+        "journey": journey_run(path, journeys),
+        "duckdb": duckdb_run(duckdb_sql(path, stages)),
         "chdb": ([py, "-c", PY_CHDB.format(threads=THREADS)], chdb_sql(path, stages), None),
         "datafusion scan": ([SCAN, path, str(THREADS)], None, {"SCAN_QUERY": scan}),
     }
+
+
+def measure(tool, runs):
+    """A tool's runs: (median wall seconds, peak RSS MiB, the last run's output)."""
+    cmd, stdin, env = tool
+    times, rss = [], []
+    for _ in range(runs):
+        out, wall, mem = timed(cmd, stdin, env)
+        times.append(wall)
+        rss.append(mem)
+    return statistics.median(times), max(rss), out
 
 
 def counts_of(name, out):
@@ -214,37 +234,20 @@ def main():
         table = {}
         counts = {}
         journey, stages = SHAPES[shape_of(path)]
-        for name, (cmd, stdin, env) in tools(path, [journey], stages).items():
-            times, rss = [], []
-            for _ in range(runs):
-                out, wall, mem = timed(cmd, stdin, env)
-                times.append(wall)
-                rss.append(mem)
-            counts[name] = counts_of(name, out)
-            table[name] = (statistics.median(times), max(rss))
         with tempfile.TemporaryDirectory() as d:
-            cmd, _, _ = tools(path, twenty_journeys(d, journey), stages)["journey"]
-            times = [timed(cmd)[1] for _ in range(runs)]
-            table["journey, 20 journeys"] = (statistics.median(times), None)
+            runs_of = dict(tools(path, [journey], stages))
+            runs_of["journey, 20 journeys"] = journey_run(path, twenty_journeys(d, journey))
             # The same journey on one thread: what the second thread brings.
-            cmd, _, _ = tools(path, [journey], stages)["journey"]
-            cmd = cmd[:-1] + ["1"]
-            times = [timed(cmd)[1] for _ in range(runs)]
-            table["journey, 1 thread"] = (statistics.median(times), None)
+            runs_of["journey, 1 thread"] = journey_run(path, [journey], threads=1)
             # `order strict`: every row in scope goes to the chain search; DuckDB sorts them all.
-            strict = {
-                "journey, order strict": tools(path, [strict_journey(d, journey)], stages)["journey"],
-                "duckdb, order strict": tools(path, [], stages)["duckdb"][:1]
-                + (duckdb_strict_sql(path, stages), None),
-            }
-            for name, (cmd, stdin, env) in strict.items():
-                times, rss = [], []
-                for _ in range(runs):
-                    out, wall, mem = timed(cmd, stdin, env)
-                    times.append(wall)
-                    rss.append(mem)
-                counts[name] = counts_of(name.split(",")[0], out)
-                table[name] = (statistics.median(times), max(rss))
+            runs_of["journey, order strict"] = journey_run(path, [strict_journey(d, journey)])
+            runs_of["duckdb, order strict"] = duckdb_run(duckdb_strict_sql(path, stages))
+            for name, tool in runs_of.items():
+                wall, rss, out = measure(tool, runs)
+                # The 20 journeys' first is a variant, not the benchmark's journey.
+                if name != "journey, 20 journeys":
+                    counts[name] = counts_of(name.split(",")[0], out)
+                table[name] = (wall, rss)
         base = table["journey"][0]
         print("| tool | median wall | rows/s | peak RSS | journey / tool |")
         print("|---|---|---|---|---|")
@@ -259,6 +262,8 @@ def main():
             d, j = counts["duckdb" + suffix], counts["journey" + suffix]
             if d != j:
                 sys.exit(f"DuckDB's counts{suffix} {d} differ from journey's {j}")
+        if counts["journey, 1 thread"] != counts["journey"]:
+            sys.exit(f"journey's counts on one thread {counts['journey, 1 thread']} differ")
         print("- DuckDB's counts equal journey's, for the journey and for its `order strict` form.")
         print(f"- journey: 2 threads are {table['journey, 1 thread'][0] / base:.2f}x as fast as 1; "
               f"`order strict` / DuckDB's: {table['journey, order strict'][0] / table['duckdb, order strict'][0]:.2f}")
