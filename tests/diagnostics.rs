@@ -160,8 +160,11 @@ fn diagnostics_never_name_grammar_rules() {
 fn common_slips_get_specific_messages() {
     let first = |src: &str| support::diagnostics(src).into_iter().next().unwrap();
     let d = first("journey \"J\" { stage \"A\" { within 30 of previous stage when registered } }");
-    assert_eq!((d.code, d.message.as_str()), ("J0001", "unexpected `of`"));
-    assert!(d.labels[0].message.contains("a time unit"));
+    assert_eq!(
+        (d.code, d.message.as_str()),
+        ("J0006", "a duration needs a time unit")
+    );
+    assert!(d.labels[0].message.contains("no unit after this number"));
     let d = first("journey \"J\" { stage \"A\" { visited page \"/a\" } }");
     assert_eq!(
         (d.code, d.message.as_str()),
@@ -179,4 +182,59 @@ fn common_slips_get_specific_messages() {
         ("J0001", "unexpected `visited`")
     );
     assert_eq!(d.labels[0].message, "expected `times`");
+}
+
+#[test]
+fn a_duration_without_its_unit_is_reported_at_the_number() {
+    let src = "journey \"J\" {\n  within 30\n  stage \"A\" { when registered }\n  stage \"B\" {\n    kpl 5\n    when registered\n  }\n}\n";
+    let d = support::diagnostics(src);
+    let first = &d[0];
+    assert_eq!(first.code, "J0006", "{d:?}");
+    assert_eq!(first.message, "a duration needs a time unit");
+    let s = first.primary_span().unwrap();
+    assert_eq!(&src[s.start..s.end], "30", "points at the number, not the next line");
+    assert!(first.help.as_deref().unwrap().contains("30 days"));
+    // The misspelled keyword further down keeps its own diagnostic and did-you-mean.
+    let kpl = d.iter().find(|d| d.code == "J0003").expect("kpl reported");
+    assert_eq!(kpl.help.as_deref(), Some("did you mean `kpi`?"));
+}
+
+#[test]
+fn a_month_is_not_a_unit_and_the_help_says_what_to_write() {
+    for (written, days) in [("1 month", "30 days"), ("2 months", "60 days"), ("1 year", "365 days")] {
+        let src = format!("journey \"J\" {{\n  within {written}\n  stage \"A\" {{ when registered }}\n}}\n");
+        let d = support::diagnostics(&src);
+        assert_eq!(d[0].code, "J0006", "{d:?}");
+        let help = d[0].help.as_deref().unwrap();
+        assert!(help.contains(&format!("`{days}`")), "{written}: {help}");
+    }
+}
+
+#[test]
+fn a_page_with_a_star_and_a_filter_that_contradicts_its_rule_are_warnings() {
+    let src = r#"journey "J" {
+  stage "Blog" { when visited page "/blog/*" }
+  stage "Never" { when visited page "/x" where url starts with "/blog/" }
+  stage "Form" { when submitted form "a" where form in ["b", "c"] or channel = "web" }
+  stage "Never either" { when custom activity "t" where type != "t" }
+  stage "Fine" { when visited page "/blog/a" where url contains "blog" and device = "phone" }
+}
+"#;
+    let d = support::diagnostics(src);
+    let found: Vec<(&str, &str)> = d
+        .iter()
+        .map(|d| {
+            let s = d.primary_span().unwrap();
+            (d.code, &src[s.start..s.end])
+        })
+        .collect();
+    assert_eq!(
+        found,
+        [
+            ("W0005", "\"/blog/*\""),
+            ("W0006", "url starts with \"/blog/\""),
+            ("W0006", "type != \"t\""),
+        ]
+    );
+    assert!(d[0].help.as_deref().unwrap().contains("url starts with \"/blog/\""));
 }

@@ -43,3 +43,33 @@ fn language_reference_blocks_are_formatted() {
         }
     }
 }
+
+#[test]
+fn the_review_guide_shows_diff_json_as_journey_prints_it() {
+    // trycmd turns every backslash of a `console` example into a slash (its normalisation of
+    // Windows paths), and JSON escapes the quotes of a condition: this example is checked here.
+    let root = support::root();
+    let text = std::fs::read_to_string(root.join("docs/review.md")).unwrap();
+    let (_, block, line) = support::code_blocks(&text)
+        .into_iter()
+        .find(|(info, body, _)| info == "json" && body.contains("\"journeys\""))
+        .expect("docs/review.md shows journey diff's JSON");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_journey"))
+        .args([
+            "diff",
+            "--format",
+            "json",
+            "journeys/small-business-loan.journey",
+            "tests/cases/review/small-business-loan.journey",
+        ])
+        .current_dir(&root)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "journey diff exits 1 when the files differ");
+    assert_eq!(
+        String::from_utf8(out.stdout).unwrap(),
+        block,
+        "docs/review.md:{line} differs from journey diff's output"
+    );
+    assert!(block.contains("\\\"smb-kbank-jumpstart-loan\\\""));
+}

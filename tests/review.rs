@@ -330,7 +330,7 @@ fn the_report_holds_every_part_and_escapes_text() {
         "<h2>Journey source</h2>",
         "Data fingerprint",
         "2026-01-01T00:00:00Z",
-        "<nav>",
+        "<nav aria-label=\"Journeys in this report\">",
     ] {
         assert!(html.contains(part), "missing {part}");
     }

@@ -613,3 +613,26 @@ fn parquet_results_hold_the_numbers_themselves() {
     assert_eq!(conversion.value(0), 1693.0 / 14999.0);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn a_narrow_table_wraps_at_spaces_and_never_breaks_a_word() {
+    let text = r#"journey "Narrow" {
+  stage "Visited the extraordinarily long pricing page" { when visited page "/pricing" }
+  stage "Submitted the contact form afterwards" { kpi 3 when submitted form "contact" }
+}
+"#;
+    let files = vec![support::root().join("tests/data/visits.csv")];
+    let r = run_with(text, files, 1, &Config::default());
+    let words: Vec<&str> = r.stages.iter().flat_map(|s| s.name.split(' ')).collect();
+    for width in [40u16, 60, 80, 120] {
+        let table = journey::report::table(&r, width);
+        let cells: Vec<&str> = table.split_whitespace().collect();
+        for w in &words {
+            assert!(cells.contains(w), "`{w}` broken in a {width}-column table:\n{table}");
+        }
+        if width >= 80 {
+            let widest = table.lines().map(|l| l.chars().count()).max().unwrap();
+            assert!(widest <= width as usize, "wider than {width}:\n{table}");
+        }
+    }
+}

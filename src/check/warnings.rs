@@ -9,6 +9,138 @@ pub fn check(j: &hir::Journey, ast_stages: &[&ast::Stage], ds: &mut Vec<Diagnost
     window_without_effect(j, ds);
     repeated_condition(ast_stages, ds);
     segments_backwards(j, ast_stages, ds);
+    for s in ast_stages {
+        for i in &s.items {
+            if let ItemKind::When(c) = &i.kind {
+                rules_of(c, &mut |r| {
+                    page_looks_like_a_pattern(r, ds);
+                    filter_contradicts_rule(r, ds);
+                });
+            }
+        }
+    }
+}
+
+/// Every rule of a condition, in order.
+fn rules_of<'a>(c: &'a ast::Condition, f: &mut dyn FnMut(&'a ast::Rule)) {
+    use ast::ConditionKind as K;
+    match &c.kind {
+        K::And(cs) | K::Or(cs) | K::AllOf(cs) | K::AnyOf(cs) => {
+            cs.iter().for_each(|c| rules_of(c, f))
+        }
+        K::Not(c) => rules_of(c, f),
+        K::AtLeast { counted, .. } => rules_of(counted, f),
+        K::Rule(r) => f(r),
+    }
+}
+
+/// W0005: a page is compared whole, so a `*` in it is a literal star, not "any text".
+fn page_looks_like_a_pattern(r: &ast::Rule, ds: &mut Vec<Diagnostic>) {
+    let page = match &r.kind {
+        ast::RuleKind::VisitedPage { page, .. } | ast::RuleKind::LandedOnPage { page, .. } => page,
+        _ => return,
+    };
+    let Some(star) = page.node.find('*') else { return };
+    let prefix = &page.node[..star];
+    ds.push(
+        Diagnostic::new("W0005", format!("page \"{}\" is matched exactly, `*` included", page.node))
+            .primary(page.span, "`*` is not a wildcard here")
+            .help(format!(
+                "a page must equal the URL exactly; page patterns (`like`) are not in the language yet: until they are, `activity \"pagevisit\" where url starts with {}` matches the page visits under it",
+                crate::fmt::quote(prefix)
+            )),
+    );
+}
+
+/// W0006: a `where` comparison on a column the rule itself fixes (`url` for a page, `channel`,
+/// `form`, `email`, `type` for an activity type) that the fixed value fails: the rule can never
+/// match.
+fn filter_contradicts_rule(r: &ast::Rule, ds: &mut Vec<Diagnostic>) {
+    let Some(filter) = &r.filter else { return };
+    use ast::RuleKind as K;
+    let mut fixed: Vec<(&str, &crate::span::Spanned<String>)> = Vec::new();
+    match &r.kind {
+        K::VisitedPage { page, channel } | K::LandedOnPage { page, channel } => {
+            fixed.push(("url", page));
+            fixed.extend(channel.iter().map(|c| ("channel", c)));
+        }
+        K::SubmittedForm { form } => fixed.push(("form", form)),
+        K::ClickedEmailLink { email } | K::OpenedEmail { email } => {
+            fixed.extend(email.iter().map(|e| ("email", e)))
+        }
+        K::CustomActivity { kind } | K::Activity { kind } => fixed.push(("type", kind)),
+        K::Registered | K::AnyActivity => {}
+    }
+    if fixed.is_empty() {
+        return;
+    }
+    let mut failing = Vec::new();
+    if !can_hold(filter, &fixed, &mut failing) {
+        let Some((cmp, value)) = failing.first() else { return };
+        ds.push(
+            Diagnostic::new("W0006", "this rule can never match: its `where` contradicts it")
+                .primary(*cmp, format!("false for every activity the rule matches"))
+                .secondary(value.span, format!("the rule already requires {}", crate::fmt::quote(&value.node)))
+                .help("the rule fixes this column to one value; drop the comparison, or use another rule (`activity \"pagevisit\" where url starts with …` for every page under a path)"),
+        );
+    }
+}
+
+/// Whether a filter can be true on a row with the rule's fixed values (comparisons on other
+/// columns can be). Comparisons found false are collected, with the fixed value they fail.
+fn can_hold<'a>(
+    f: &'a ast::Filter,
+    fixed: &[(&str, &'a crate::span::Spanned<String>)],
+    failing: &mut Vec<(crate::span::Span, &'a crate::span::Spanned<String>)>,
+) -> bool {
+    match &f.kind {
+        ast::FilterKind::And(fs) => fs.iter().fold(true, |ok, f| can_hold(f, fixed, failing) && ok),
+        ast::FilterKind::Or(fs) => fs.iter().fold(false, |ok, f| can_hold(f, fixed, failing) || ok),
+        ast::FilterKind::Compare(c) => {
+            let Some((_, value)) = fixed.iter().find(|(col, _)| *col == c.column.node) else {
+                return true;
+            };
+            let holds = compare(&value.node, c.op.node, &c.value);
+            if !holds {
+                failing.push((f.span, value));
+            }
+            holds
+        }
+    }
+}
+
+/// A comparison of a known text value; `true` where it cannot tell.
+fn compare(v: &str, op: ast::CompareOp, with: &ast::CompareValue) -> bool {
+    use ast::{CompareOp as O, CompareValue as V, Literal as L};
+    let text = |l: &L| match l {
+        L::String(s) => Some(s.clone()),
+        _ => None,
+    };
+    match (op, with) {
+        (O::IsNull, _) => false,
+        (O::IsNotNull, _) => true,
+        (O::In, V::List(items)) => {
+            let texts: Option<Vec<String>> = items.node.iter().map(|i| text(&i.node)).collect();
+            texts.is_none_or(|t| t.iter().any(|t| t == v))
+        }
+        (_, V::One(l)) => {
+            let Some(w) = text(&l.node) else { return true };
+            match op {
+                O::Eq => v == w,
+                O::Ne => v != w,
+                O::Lt => v < w.as_str(),
+                O::Le => v <= w.as_str(),
+                O::Gt => v > w.as_str(),
+                O::Ge => v >= w.as_str(),
+                O::Contains => v.contains(&w),
+                O::StartsWith => v.starts_with(&w),
+                O::EndsWith => v.ends_with(&w),
+                O::Matches => regex::Regex::new(&w).map_or(true, |re| re.is_match(v)),
+                _ => true,
+            }
+        }
+        _ => true,
+    }
 }
 
 fn item<'a, T>(s: &'a ast::Stage, pick: impl Fn(&'a ItemKind) -> Option<T>) -> Option<T> {

@@ -85,6 +85,8 @@ codes! {
     "W0002" => "stage window has no effect",
     "W0003" => "same condition in consecutive stages",
     "W0004" => "segments go backwards",
+    "W0005" => "page matched exactly, `*` included",
+    "W0006" => "a `where` contradicts its rule",
     "W1001" => "stage matched no activity",
     "W1002" => "rule matched no activity",
     "W1003" => "exclusion matched no activity",

@@ -6,10 +6,12 @@ use crate::diagnostics::Diagnostic;
 use datafusion::physical_plan::displayable;
 use datafusion::prelude::SessionContext;
 
-/// The SQL a reviewer reads: DataFusion's unparser applied to the funnel plan.
+/// The SQL a reviewer reads: DataFusion's unparser applied to the funnel plan, laid out over
+/// lines and indented (sqlparser's pretty printing) rather than as one line of a few thousand
+/// characters.
 pub fn sql(lowered: &Lowered) -> Result<String, Diagnostic> {
     datafusion::sql::unparser::plan_to_sql(&lowered.funnel)
-        .map(|s| s.to_string())
+        .map(|s| format!("{s:#}"))
         .map_err(|e| Diagnostic::internal(format!("cannot show the plan as SQL: {e}")))
 }
 

@@ -227,6 +227,7 @@ pub fn text(c: &Comparison, width: u16) -> String {
                 c.set_cell_alignment(CellAlignment::Right);
             }
         }
+        super::table::keep_words_whole(&mut t);
         for l in t.to_string().lines() {
             let _ = writeln!(out, "{}", l.trim_end());
         }

@@ -27,7 +27,7 @@ pub fn page(results: &[JourneyResult]) -> String {
         esc(&title)
     );
     if results.len() > 1 {
-        out.push_str("<nav><ol>\n");
+        out.push_str("<nav aria-label=\"Journeys in this report\"><h2>Journeys in this report</h2><ol>\n");
         for (i, r) in results.iter().enumerate() {
             let _ = writeln!(
                 out,
@@ -229,7 +229,7 @@ fn funnel(out: &mut String, r: &JourneyResult) {
 
 fn stage_table(out: &mut String, stages: &[StageResult]) {
     out.push_str(
-        "<div class=\"scroll\"><table>\n<thead><tr><th>#</th><th>Stage</th><th>Contacts</th><th>Conv.</th>\
+        "<div class=\"scroll\"><table class=\"stages\">\n<thead><tr><th>#</th><th>Stage</th><th>Contacts</th><th>Conv.</th>\
          <th>Overall</th><th>Drop-off</th><th>KPI</th><th>Median time</th></tr></thead>\n<tbody>\n",
     );
     for s in stages {
@@ -312,7 +312,7 @@ fn breakdown(out: &mut String, b: &crate::run::results::BreakdownOut) {
             opt_pct(last.overall),
         );
     }
-    out.push_str("</figure>\n<div class=\"scroll\"><table>\n<thead><tr><th>");
+    out.push_str("</figure>\n<div class=\"scroll\"><table class=\"breakdown\">\n<thead><tr><th>");
     out.push_str(&esc(&b.column));
     out.push_str("</th>");
     if let Some(g) = b.groups.first() {
@@ -366,7 +366,7 @@ fn trend(out: &mut String, t: &crate::run::results::TrendOut, stages: &[StageRes
 }
 
 fn pct(v: f64) -> String {
-    format!("{:.1}%", v * 100.0)
+    super::table::percent(v)
 }
 
 fn opt_pct(v: Option<f64>) -> String {

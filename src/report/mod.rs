@@ -11,7 +11,7 @@ use datafusion::arrow::array::{ArrayRef, Float64Array, RecordBatch, StringArray,
 use datafusion::arrow::datatypes::{Field, Schema};
 use std::sync::Arc;
 
-pub use table::{table, thousands};
+pub use table::{output_width, table, thousands};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {

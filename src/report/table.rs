@@ -1,12 +1,18 @@
 //! The terminal table: the funnel a marketer reads, fitting 80 columns.
 
 use crate::run::results::{JourneyResult, StageResult};
-use comfy_table::{presets, CellAlignment, ContentArrangement, Table, TableComponent};
+use comfy_table::{
+    presets, CellAlignment, ColumnConstraint, ContentArrangement, Table, TableComponent, Width,
+};
 
 /// "12.5%"
+/// A rate as a percentage with one decimal, the one way every output writes it.
+pub(super) fn percent(v: f64) -> String {
+    format!("{:.1}%", v * 100.0)
+}
+
 fn pct(v: Option<f64>) -> String {
-    v.map(|x| format!("{:.1}%", x * 100.0))
-        .unwrap_or_else(|| "–".into())
+    v.map(percent).unwrap_or_else(|| "–".into())
 }
 
 /// 1234567 → "1,234,567"
@@ -58,10 +64,41 @@ pub(super) fn frame<T: ToString>(header: Vec<T>, width: u16) -> Table {
     t
 }
 
-/// "169% of 1,000", or empty for a stage without a KPI.
+/// Every column at least as wide as its longest word: a table too wide for the width wraps its
+/// cells at spaces, and grows past the width rather than break a word.
+pub(super) fn keep_words_whole(t: &mut Table) {
+    let mut longest: Vec<u16> = Vec::new();
+    let rows = t.header().into_iter().chain(t.row_iter());
+    for row in rows {
+        for (i, cell) in row.cell_iter().enumerate() {
+            let word = cell
+                .content()
+                .split_whitespace()
+                .map(|w| w.chars().count())
+                .max()
+                .unwrap_or(0);
+            if longest.len() <= i {
+                longest.resize(i + 1, 0);
+            }
+            longest[i] = longest[i].max(word.min(u16::MAX as usize) as u16);
+        }
+    }
+    // A fixed width counts the column's padding too.
+    for (c, w) in t.column_iter_mut().zip(longest) {
+        let padded = w.saturating_add(c.padding_width());
+        c.set_constraint(ColumnConstraint::LowerBoundary(Width::Fixed(padded)));
+    }
+}
+
+/// The width tables are laid out for: the terminal's when standard output is one, else 80.
+pub fn output_width() -> u16 {
+    Table::new().width().unwrap_or(80)
+}
+
+/// "16.9% of 1,000", or empty for a stage without a KPI.
 pub(super) fn kpi_text(s: &StageResult) -> String {
     match (s.kpi, s.kpi_progress) {
-        (Some(k), Some(p)) => format!("{:.0}% of {}", p * 100.0, thousands(k)),
+        (Some(k), Some(p)) => format!("{} of {}", percent(p), thousands(k)),
         _ => String::new(),
     }
 }
@@ -144,6 +181,7 @@ pub fn table(r: &JourneyResult, width: u16) -> String {
     if let Some(p) = &r.period {
         facts.push(format!("period {} .. {}", p.from, p.to));
     }
+    keep_words_whole(&mut t);
     let table = t
         .lines()
         .map(|l| l.trim_end().to_string())
@@ -216,6 +254,7 @@ fn count_table(header: Vec<String>, rows: Vec<Vec<String>>, width: u16) -> Strin
             c.set_cell_alignment(CellAlignment::Right);
         }
     }
+    keep_words_whole(&mut table);
     table
         .lines()
         .map(|l| l.trim_end().to_string())

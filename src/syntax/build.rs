@@ -504,11 +504,22 @@ impl Builder {
                 let units = ["seconds", "minutes", "hours", "days", "weeks"];
                 let mut d = Diagnostic::new("J0006", format!("unknown time unit `{word}`"))
                     .primary(unit_span, "not a time unit");
-                d = match did_you_mean(word, units) {
-                    Some(s) => d.help(format!(
+                // Months and years have no fixed length: say what to write instead.
+                let days = match word.to_ascii_lowercase().as_str() {
+                    "mo" | "mon" | "month" | "months" => Some(30),
+                    "y" | "yr" | "yrs" | "year" | "years" => Some(365),
+                    _ => None,
+                };
+                d = match (days, did_you_mean(word, units)) {
+                    (Some(per), _) => d.help(format!(
+                        "a {} has no fixed length: write `{} days`; units are s, minutes, hours, days and weeks",
+                        if per == 30 { "month" } else { "year" },
+                        amount.saturating_mul(per)
+                    )),
+                    (None, Some(s)) => d.help(format!(
                         "did you mean `{s}`? Units are s, minutes, hours, days and weeks"
                     )),
-                    None => d.help("units are s (seconds), minutes, hours, days and weeks"),
+                    (None, None) => d.help("units are s (seconds), minutes, hours, days and weeks"),
                 };
                 self.diagnostics.push(d);
                 TimeUnit::Days

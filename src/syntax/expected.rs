@@ -333,6 +333,20 @@ pub fn diagnose(source: &str, chunk_start: usize, offset: usize, positives: &[R]
         return d.help("add the missing `}`; every `{` needs a matching `}`");
     }
 
+    // `within 30` and a new line: the unit is missing after the number, not wrong on the next
+    // line (whose first word is left for the message it deserves on its own).
+    if positives.contains(&R::duration_unit) {
+        let before = source[..offset].trim_end_matches([' ', '\t']);
+        let digits = before.len()
+            - before
+                .trim_end_matches(|c: char| c.is_ascii_digit() || c == '_')
+                .len();
+        let number = Span::new(before.len() - digits, before.len());
+        return Diagnostic::new("J0006", "a duration needs a time unit")
+            .primary(number, "no unit after this number")
+            .help("write the unit after the number, on the same line, e.g. `30 days`; units are s, minutes, hours, days and weeks");
+    }
+
     if let Some((word, span)) = word_at(source, offset) {
         if keywords.contains(&"when") && CONDITION_WORDS.contains(&word) && word != "not" {
             return Diagnostic::new("J0001", "a condition needs `when` before it".to_string())
