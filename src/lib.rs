@@ -18,7 +18,8 @@
 //! Below them: [`engine`] (the funnel's program, chain search and aggregate, which knows no
 //! language), [`io`] (formats, listing, text, atomic writes), [`config`] (`journey.toml`),
 //! [`diagnostics`] (one type with a stable code for every stage) and [`span`]. Above them:
-//! [`cli`], one file per subcommand, and [`sample`], the sample export.
+//! [`cli`], one file per subcommand, [`lsp`], the language server, and [`sample`], the sample
+//! export.
 
 // A `Diagnostic` is large (labels, help, a location) and travels only on the way out of a
 // failing stage, so boxing it buys nothing.
@@ -35,6 +36,7 @@ pub mod engine;
 pub mod fmt;
 pub mod io;
 pub mod lower;
+pub mod lsp;
 pub mod report;
 pub mod run;
 pub mod sample;

@@ -34,7 +34,7 @@ fn find_chromium() -> Option<PathBuf> {
 }
 
 /// Install Debian's chromium when it is missing; `Err` says why it cannot be.
-fn chromium() -> Result<PathBuf, String> {
+pub(crate) fn chromium() -> Result<PathBuf, String> {
     if let Some(p) = find_chromium() {
         return Ok(p);
     }
@@ -107,10 +107,22 @@ const MEASURE: &str = r#"<script>
     };
   });
   const drops = [...document.querySelectorAll('#journey-1 .funnel .drop')].map(d => d.innerText);
+  const scrolls = [...document.querySelectorAll('.scroll')].map(s => ({
+    table: s.querySelector('table').className,
+    overflow: s.scrollWidth - s.clientWidth,
+  }));
+  const breakdown_align = [...document.querySelectorAll('table.breakdown tbody tr')]
+    .flatMap(r => [...r.cells].slice(1).map(c => getComputedStyle(c).textAlign));
+  const kpi_chart = [...document.querySelectorAll('#journey-1 .funnel .meta .met, #journey-1 .funnel .meta .short')]
+    .map(e => e.innerText.replace(/^KPI /, ''));
+  const kpi_table = [...document.querySelectorAll('#journey-1 table.stages tbody tr')]
+    .map(r => r.cells[6].innerText).filter(t => t !== '');
+  const nav = document.querySelector('nav');
   const out = document.createElement('pre');
   out.id = 'measured';
   out.textContent = JSON.stringify({
-    stages, drops,
+    stages, drops, scrolls, breakdown_align, kpi_chart, kpi_table,
+    nav_background: nav ? getComputedStyle(nav).backgroundColor : null,
     overflow: document.documentElement.scrollWidth - window.innerWidth,
     title: document.title,
   });
@@ -255,6 +267,32 @@ fn the_report_shows_the_funnel_in_a_real_browser() {
         "the page overflows a 390 px screen by {} px",
         phone["overflow"]
     );
+
+    // The KPI reads the same in the chart and in the table.
+    assert!(!seen["kpi_chart"].as_array().unwrap().is_empty());
+    assert_eq!(seen["kpi_chart"], seen["kpi_table"], "KPI texts of the chart and the table");
+
+    // Several journeys with a breakdown on a 1,200 px screen: the list of journeys is styled,
+    // no table needs scrolling, and every count of the breakdown is right-aligned.
+    let batch = dir.join("batch.html");
+    journey(&[
+        "report",
+        "journeys/",
+        "--by",
+        "utm_source",
+        "--output",
+        batch.to_str().unwrap(),
+    ]);
+    let wide = measure(&chromium, &dir, &std::fs::read_to_string(&batch).unwrap(), 1200);
+    assert_eq!(wide["nav_background"], "rgb(255, 255, 255)", "the list of journeys is a card");
+    let scrolls = wide["scrolls"].as_array().unwrap();
+    assert!(scrolls.iter().any(|s| s["table"] == "breakdown"), "{scrolls:?}");
+    for s in scrolls {
+        assert!(s["overflow"].as_f64().unwrap() <= 0.0, "a table scrolls at 1,200 px: {s}");
+    }
+    let aligned = wide["breakdown_align"].as_array().unwrap();
+    assert!(!aligned.is_empty());
+    assert!(aligned.iter().all(|a| a == "right"), "breakdown counts: {aligned:?}");
 
     // Printed: a PDF with the bars (print-color-adjust keeps their colour).
     let pdf = dir.join("report.pdf");

@@ -60,6 +60,10 @@ const ALLOWED: &[(&str, &[&str])] = &[
         ],
     ),
     ("sample", &["io", "diagnostics"]),
+    (
+        "lsp",
+        &["check", "syntax", "fmt", "config", "io", "diagnostics", "span"],
+    ),
 ];
 
 /// The `crate::x` modules the code (not the comments) of `module` names.

@@ -13,11 +13,13 @@ mod explain_error;
 pub mod files;
 mod fmt;
 mod journeys;
+mod lsp;
 mod out;
 mod progress;
 mod report;
 mod run;
 mod sample;
+mod serve;
 
 use crate::diagnostics::render::ErrorFormat;
 use clap::{Parser, Subcommand};
@@ -47,7 +49,9 @@ enum Command {
     Contacts(contacts::Args),
     Sample(sample::Args),
     Cluster(cluster::Args),
+    Serve(serve::Args),
     Completions(completions::Args),
+    Lsp(lsp::Args),
     ExplainError(explain_error::Args),
 }
 
@@ -64,7 +68,9 @@ pub fn main() -> ExitCode {
         Command::Contacts(a) => contacts::run(a),
         Command::Sample(a) => sample::run(a),
         Command::Cluster(a) => cluster::run(a),
+        Command::Serve(a) => serve::run(a),
         Command::Completions(a) => completions::run(a),
+        Command::Lsp(a) => lsp::run(a),
         Command::ExplainError(a) => explain_error::run(a),
     };
     match result {

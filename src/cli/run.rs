@@ -91,6 +91,36 @@ pub struct Common {
     pub(super) error_format: ErrorFormat,
 }
 
+impl Common {
+    /// The run `journey serve` makes of its own arguments, everything else as `journey run`'s
+    /// defaults.
+    pub(super) fn serving(
+        journeys: Vec<PathBuf>,
+        data: Option<String>,
+        config: Option<PathBuf>,
+        partitions: u16,
+        by: Option<String>,
+    ) -> Common {
+        Common {
+            journeys,
+            data,
+            config,
+            output: None,
+            partitions,
+            trend: None,
+            by,
+            top: run::DEFAULT_TOP as u64,
+            timings: false,
+            on_bad_rows: BadRows::Fail,
+            missing_columns: None,
+            memory_limit: None,
+            cluster: None,
+            progress: super::progress::When::Never,
+            error_format: ErrorFormat::Plain,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 enum TrendArg {
     Daily,
@@ -110,7 +140,7 @@ fn parse_size(text: &str) -> Result<u64, String> {
     crate::config::parse_size(text)
 }
 
-fn default_partitions() -> u16 {
+pub(super) fn default_partitions() -> u16 {
     std::thread::available_parallelism()
         .map(|n| n.get().min(MAX_PARTITIONS as usize) as u16)
         .unwrap_or(1)
@@ -262,7 +292,12 @@ pub fn execute(
         }
     }
     let clock = std::time::Instant::now();
-    let bytes = match report::render(&results, format, 80) {
+    // A table for the terminal fits the terminal; one for a file or a pipe is 80 columns wide.
+    let width = match args.output {
+        Some(_) => 80,
+        None => report::output_width(),
+    };
+    let bytes = match report::render(&results, format, width) {
         Ok(b) => b,
         Err(d) => return fail(d, None),
     };

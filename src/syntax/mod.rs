@@ -6,6 +6,7 @@ pub mod ast;
 mod build;
 pub mod expected;
 pub mod lexer;
+pub mod next;
 pub mod parser;
 
 pub use build::parse_time_point;
