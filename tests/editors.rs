@@ -15,25 +15,12 @@ fn extension() -> std::path::PathBuf {
 #[test]
 fn the_grammar_gives_every_kind_of_token_its_scope() {
     let dir = extension();
-    let tester = dir.join("node_modules/.bin/vscode-tmgrammar-test");
-    if !tester.exists() {
-        let status = Command::new("npm")
-            .args(["ci", "--no-audit", "--no-fund"])
-            .current_dir(&dir)
-            .status()
-            .expect("npm runs (Node.js and npm are on the machine)");
-        assert!(status.success(), "npm ci in editors/vscode failed");
-    }
-    let out = Command::new(&tester)
-        .args(["-g", "syntaxes/journey.tmLanguage.json", "tests/*.journey"])
-        .current_dir(&dir)
-        .output()
-        .expect("vscode-tmgrammar-test runs");
-    assert!(
-        out.status.success(),
-        "the grammar test failed:\n{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
+    support::npm_ci(&dir, "node_modules/.bin/vscode-tmgrammar-test");
+    support::succeeds(
+        "the grammar test",
+        Command::new(dir.join("node_modules/.bin/vscode-tmgrammar-test"))
+            .args(["-g", "syntaxes/journey.tmLanguage.json", "tests/*.journey"])
+            .current_dir(&dir),
     );
 }
 

@@ -153,17 +153,10 @@ const BROKEN: &str = r#"journey "Loan" {
 }
 "#;
 
-const FIXED: &str = r#"journey "Loan" {
-  within 30 days
-  exclude when submitted form "unsubscribe" between stage 1 and stage "Requested"
-
-  stage "Visited" { when visited page "/a" }
-  stage "Requested" {
-    kpi 50
-    when submitted form "loan"
-  }
+/// BROKEN with the reference spelled right.
+fn fixed() -> String {
+    BROKEN.replace("\"Requsted\"", "\"Requested\"")
 }
-"#;
 
 #[test]
 fn an_editor_session_from_start_to_end() {
@@ -173,6 +166,8 @@ fn an_editor_session_from_start_to_end() {
     std::fs::write(&path, BROKEN).unwrap();
     let uri = format!("file://{}", path.display());
     let doc = json!({"uri": uri});
+    let fixed = fixed();
+    let fixed = fixed.as_str();
     let mut lsp = Client::start(&scratch);
 
     let init = lsp.request(
@@ -231,12 +226,12 @@ fn an_editor_session_from_start_to_end() {
     // Fixed: no diagnostics.
     lsp.notify(
         "textDocument/didChange",
-        json!({"textDocument": {"uri": uri, "version": 2}, "contentChanges": [{"text": FIXED}]}),
+        json!({"textDocument": {"uri": uri, "version": 2}, "contentChanges": [{"text": fixed}]}),
     );
     assert_eq!(lsp.diagnostics(&uri), Vec::<Value>::new());
 
     // A reference's stage on hover; go to definition; find references; rename.
-    let reference = find(FIXED, "stage \"Requested\"", 0, 8);
+    let reference = find(fixed, "stage \"Requested\"", 0, 8);
     let hover = lsp.request("textDocument/hover", json!({"textDocument": doc, "position": reference}));
     assert!(
         hover["contents"]["value"].as_str().unwrap().contains("stage 2 of journey \"Loan\""),
@@ -247,23 +242,23 @@ fn an_editor_session_from_start_to_end() {
         json!({"textDocument": doc, "position": reference}),
     );
     assert_eq!(definition["uri"], uri);
-    assert_eq!(definition["range"]["start"], find(FIXED, "\"Requested\" {", 0, 0));
+    assert_eq!(definition["range"]["start"], find(fixed, "\"Requested\" {", 0, 0));
     let refs = lsp.request(
         "textDocument/references",
-        json!({"textDocument": doc, "position": find(FIXED, "\"Visited\"", 0, 1),
+        json!({"textDocument": doc, "position": find(fixed, "\"Visited\"", 0, 1),
                "context": {"includeDeclaration": true}}),
     );
     let starts: Vec<&Value> = refs.as_array().unwrap().iter().map(|l| &l["range"]["start"]).collect();
     assert_eq!(
         starts,
-        [&find(FIXED, "\"Visited\"", 0, 0), &find(FIXED, "stage 1", 0, 0)],
+        [&find(fixed, "\"Visited\"", 0, 0), &find(fixed, "stage 1", 0, 0)],
         "the declaration, then `stage 1`"
     );
     let prepared = lsp.request(
         "textDocument/prepareRename",
         json!({"textDocument": doc, "position": reference}),
     );
-    assert_eq!(prepared["start"], find(FIXED, "\"Requested\"\n", 0, 0));
+    assert_eq!(prepared["start"], find(fixed, "\"Requested\"\n", 0, 0));
     let edit = lsp.request(
         "textDocument/rename",
         json!({"textDocument": doc, "position": reference, "newName": "Asked for \"the\" loan"}),
@@ -278,7 +273,7 @@ fn an_editor_session_from_start_to_end() {
     assert!(missing["error"]["message"].as_str().unwrap().contains("no stage here"));
 
     // Completion: options in a stage body, units, segments, columns, stage names.
-    let typing = FIXED.replace("    kpi 50\n", "    kpi 50\n    se\n");
+    let typing = fixed.replace("    kpi 50\n", "    kpi 50\n    se\n");
     lsp.notify(
         "textDocument/didChange",
         json!({"textDocument": {"uri": uri, "version": 3}, "contentChanges": [{"text": typing}]}),
@@ -303,7 +298,7 @@ fn an_editor_session_from_start_to_end() {
         ("    when submitted", "    when \n    when submitted", "    when ", "clicked link in email"),
     ];
     for (version, (from, to, before, wanted)) in (4..).zip(cases) {
-        let text = FIXED.replacen(from, to, 1);
+        let text = fixed.replacen(from, to, 1);
         lsp.notify(
             "textDocument/didChange",
             json!({"textDocument": {"uri": uri, "version": version}, "contentChanges": [{"text": text}]}),
@@ -312,7 +307,7 @@ fn an_editor_session_from_start_to_end() {
         let offered = labels(&mut lsp, find(&text, before, 0, before.len() as u32));
         assert!(offered.contains(&wanted.to_string()), "{wanted} not offered after {before:?}: {offered:?}");
     }
-    let text = FIXED.replace("stage \"Requested\"\n", "stage \"\n");
+    let text = fixed.replace("stage \"Requested\"\n", "stage \"\n");
     lsp.notify(
         "textDocument/didChange",
         json!({"textDocument": {"uri": uri, "version": 20}, "contentChanges": [{"text": text}]}),

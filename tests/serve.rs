@@ -31,14 +31,7 @@ fn the_served_page_follows_the_journey_file() {
     };
     let root = support::root();
     let tools = root.join("tests/browser");
-    if !tools.join("node_modules/playwright-core").exists() {
-        let status = Command::new("npm")
-            .args(["ci", "--no-audit", "--no-fund"])
-            .current_dir(&tools)
-            .status()
-            .expect("npm runs (Node.js and npm are on the machine)");
-        assert!(status.success(), "npm ci in tests/browser failed");
-    }
+    support::npm_ci(&tools, "node_modules/playwright-core");
     let scratch = Scratch::new("serve", "page");
     let file = scratch.join("loan.journey");
     std::fs::copy(root.join("journeys/small-business-loan.journey"), &file).unwrap();
@@ -70,20 +63,15 @@ fn the_served_page_follows_the_journey_file() {
     assert!(url.starts_with("http://127.0.0.1:"), "{url}");
 
     let shot = scratch.join("served-diagnostic.png");
-    let out = Command::new("node")
-        .arg(tools.join("serve.js"))
-        .arg(&url)
-        .arg(&file)
-        .arg(&shot)
-        .env("CHROMIUM", &chromium)
-        .current_dir(&tools)
-        .output()
-        .expect("node runs");
-    assert!(
-        out.status.success(),
-        "the browser script failed:\n{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
+    let out = support::succeeds(
+        "the browser script",
+        Command::new("node")
+            .arg(tools.join("serve.js"))
+            .arg(&url)
+            .arg(&file)
+            .arg(&shot)
+            .env("CHROMIUM", &chromium)
+            .current_dir(&tools),
     );
     let seen: Value = serde_json::from_slice(&out.stdout).unwrap();
     let text = |k: &str| seen[k].as_str().unwrap().to_string();

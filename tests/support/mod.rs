@@ -128,3 +128,31 @@ impl Drop for Scratch {
         let _ = std::fs::remove_dir_all(&self.0);
     }
 }
+
+/// Install a folder's locked npm packages (`npm ci`) unless `installed` (a path inside it) is
+/// there already: the tests that drive Node.js tools set them up themselves.
+pub fn npm_ci(dir: &Path, installed: &str) {
+    if dir.join(installed).exists() {
+        return;
+    }
+    let status = std::process::Command::new("npm")
+        .args(["ci", "--no-audit", "--no-fund"])
+        .current_dir(dir)
+        .status()
+        .expect("npm runs (Node.js and npm are on the machine)");
+    assert!(status.success(), "npm ci in {} failed", dir.display());
+}
+
+/// A command's output, which must be a success: otherwise the test fails with what it printed.
+pub fn succeeds(what: &str, command: &mut std::process::Command) -> std::process::Output {
+    let out = command
+        .output()
+        .unwrap_or_else(|e| panic!("{what} does not start: {e}"));
+    assert!(
+        out.status.success(),
+        "{what} failed:\n{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
