@@ -33,8 +33,12 @@ fn find_chromium() -> Option<PathBuf> {
         .find(|p| p.exists())
 }
 
-/// Install Debian's chromium when it is missing; `Err` says why it cannot be.
+/// Install Debian's chromium when it is missing; `Err` says why it cannot be. One test at a time
+/// (the report's and the live preview's run in parallel): two apt-gets at once would fight over
+/// dpkg's lock.
 pub(crate) fn chromium() -> Result<PathBuf, String> {
+    static INSTALLING: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    let _one = INSTALLING.lock().unwrap_or_else(|e| e.into_inner());
     if let Some(p) = find_chromium() {
         return Ok(p);
     }
