@@ -274,7 +274,10 @@ fn the_report_shows_the_funnel_in_a_real_browser() {
 
     // The KPI reads the same in the chart and in the table.
     assert!(!seen["kpi_chart"].as_array().unwrap().is_empty());
-    assert_eq!(seen["kpi_chart"], seen["kpi_table"], "KPI texts of the chart and the table");
+    assert_eq!(
+        seen["kpi_chart"], seen["kpi_table"],
+        "KPI texts of the chart and the table"
+    );
 
     // Several journeys with a breakdown on a 1,200 px screen: the list of journeys is styled,
     // no table needs scrolling, and every count of the breakdown is right-aligned.
@@ -287,16 +290,33 @@ fn the_report_shows_the_funnel_in_a_real_browser() {
         "--output",
         batch.to_str().unwrap(),
     ]);
-    let wide = measure(&chromium, &dir, &std::fs::read_to_string(&batch).unwrap(), 1200);
-    assert_eq!(wide["nav_background"], "rgb(255, 255, 255)", "the list of journeys is a card");
+    let wide = measure(
+        &chromium,
+        &dir,
+        &std::fs::read_to_string(&batch).unwrap(),
+        1200,
+    );
+    assert_eq!(
+        wide["nav_background"], "rgb(255, 255, 255)",
+        "the list of journeys is a card"
+    );
     let scrolls = wide["scrolls"].as_array().unwrap();
-    assert!(scrolls.iter().any(|s| s["table"] == "breakdown"), "{scrolls:?}");
+    assert!(
+        scrolls.iter().any(|s| s["table"] == "breakdown"),
+        "{scrolls:?}"
+    );
     for s in scrolls {
-        assert!(s["overflow"].as_f64().unwrap() <= 0.0, "a table scrolls at 1,200 px: {s}");
+        assert!(
+            s["overflow"].as_f64().unwrap() <= 0.0,
+            "a table scrolls at 1,200 px: {s}"
+        );
     }
     let aligned = wide["breakdown_align"].as_array().unwrap();
     assert!(!aligned.is_empty());
-    assert!(aligned.iter().all(|a| a == "right"), "breakdown counts: {aligned:?}");
+    assert!(
+        aligned.iter().all(|a| a == "right"),
+        "breakdown counts: {aligned:?}"
+    );
 
     // Printed: a PDF with the bars (print-color-adjust keeps their colour).
     let pdf = dir.join("report.pdf");

@@ -192,7 +192,11 @@ fn a_duration_without_its_unit_is_reported_at_the_number() {
     assert_eq!(first.code, "J0006", "{d:?}");
     assert_eq!(first.message, "a duration needs a time unit");
     let s = first.primary_span().unwrap();
-    assert_eq!(&src[s.start..s.end], "30", "points at the number, not the next line");
+    assert_eq!(
+        &src[s.start..s.end],
+        "30",
+        "points at the number, not the next line"
+    );
     assert!(first.help.as_deref().unwrap().contains("30 days"));
     // The misspelled keyword further down keeps its own diagnostic and did-you-mean.
     let kpl = d.iter().find(|d| d.code == "J0003").expect("kpl reported");
@@ -201,8 +205,14 @@ fn a_duration_without_its_unit_is_reported_at_the_number() {
 
 #[test]
 fn a_month_is_not_a_unit_and_the_help_says_what_to_write() {
-    for (written, days) in [("1 month", "30 days"), ("2 months", "60 days"), ("1 year", "365 days")] {
-        let src = format!("journey \"J\" {{\n  within {written}\n  stage \"A\" {{ when registered }}\n}}\n");
+    for (written, days) in [
+        ("1 month", "30 days"),
+        ("2 months", "60 days"),
+        ("1 year", "365 days"),
+    ] {
+        let src = format!(
+            "journey \"J\" {{\n  within {written}\n  stage \"A\" {{ when registered }}\n}}\n"
+        );
         let d = support::diagnostics(&src);
         assert_eq!(d[0].code, "J0006", "{d:?}");
         let help = d[0].help.as_deref().unwrap();
@@ -236,5 +246,9 @@ fn a_page_with_a_star_and_a_filter_that_contradicts_its_rule_are_warnings() {
             ("W0006", "type != \"t\""),
         ]
     );
-    assert!(d[0].help.as_deref().unwrap().contains("url starts with \"/blog/\""));
+    assert!(d[0]
+        .help
+        .as_deref()
+        .unwrap()
+        .contains("url starts with \"/blog/\""));
 }

@@ -65,7 +65,11 @@ fn the_review_guide_shows_diff_json_as_journey_prints_it() {
         .current_dir(&root)
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(1), "journey diff exits 1 when the files differ");
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "journey diff exits 1 when the files differ"
+    );
     assert_eq!(
         String::from_utf8(out.stdout).unwrap(),
         block,

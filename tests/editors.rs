@@ -26,7 +26,8 @@ fn the_grammar_gives_every_kind_of_token_its_scope() {
 
 #[test]
 fn every_keyword_of_the_language_is_highlighted() {
-    let text = std::fs::read_to_string(extension().join("syntaxes/journey.tmLanguage.json")).unwrap();
+    let text =
+        std::fs::read_to_string(extension().join("syntaxes/journey.tmLanguage.json")).unwrap();
     let grammar: serde_json::Value = serde_json::from_str(&text).unwrap();
     let mut words = BTreeSet::new();
     let mut stack = vec![&grammar];
@@ -34,7 +35,9 @@ fn every_keyword_of_the_language_is_highlighted() {
         match v {
             serde_json::Value::Object(m) => {
                 if let Some(serde_json::Value::String(re)) = m.get("match") {
-                    if let Some(inner) = re.strip_prefix("\\b(").and_then(|r| r.strip_suffix(")\\b")) {
+                    if let Some(inner) =
+                        re.strip_prefix("\\b(").and_then(|r| r.strip_suffix(")\\b"))
+                    {
                         words.extend(inner.split('|').map(str::to_string));
                     }
                 }
@@ -49,5 +52,8 @@ fn every_keyword_of_the_language_is_highlighted() {
         .copied()
         .filter(|k| !words.contains(*k))
         .collect();
-    assert!(missing.is_empty(), "keywords the grammar does not highlight: {missing:?}");
+    assert!(
+        missing.is_empty(),
+        "keywords the grammar does not highlight: {missing:?}"
+    );
 }

@@ -62,7 +62,15 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ("sample", &["io", "diagnostics"]),
     (
         "lsp",
-        &["check", "syntax", "fmt", "config", "io", "diagnostics", "span"],
+        &[
+            "check",
+            "syntax",
+            "fmt",
+            "config",
+            "io",
+            "diagnostics",
+            "span",
+        ],
     ),
 ];
 

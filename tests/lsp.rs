@@ -53,7 +53,10 @@ impl Client {
             if out.read_exact(&mut body).is_err() {
                 return;
             }
-            if tx.send(serde_json::from_slice(&body).expect("JSON")).is_err() {
+            if tx
+                .send(serde_json::from_slice(&body).expect("JSON"))
+                .is_err()
+            {
                 return;
             }
         });
@@ -135,7 +138,11 @@ fn at(line: u32, character: u32) -> Value {
 
 /// The position of the `n`th (from 0) occurrence of `needle` in `text`, plus `plus` characters.
 fn find(text: &str, needle: &str, n: usize, plus: u32) -> Value {
-    let offset = text.match_indices(needle).nth(n).expect("the needle is there").0;
+    let offset = text
+        .match_indices(needle)
+        .nth(n)
+        .expect("the needle is there")
+        .0;
     let line = text[..offset].matches('\n').count() as u32;
     let column = (offset - text[..offset].rfind('\n').map_or(0, |i| i + 1)) as u32;
     at(line, column + plus)
@@ -161,7 +168,11 @@ fn fixed() -> String {
 #[test]
 fn an_editor_session_from_start_to_end() {
     let scratch = Scratch::new("lsp", "session");
-    std::fs::write(scratch.join("journey.toml"), "[types]\nutm_source = \"text\"\n").unwrap();
+    std::fs::write(
+        scratch.join("journey.toml"),
+        "[types]\nutm_source = \"text\"\n",
+    )
+    .unwrap();
     let path = scratch.join("loan.journey");
     std::fs::write(&path, BROKEN).unwrap();
     let uri = format!("file://{}", path.display());
@@ -200,10 +211,17 @@ fn an_editor_session_from_start_to_end() {
     assert_eq!(d["code"], "J1002", "{d}");
     assert_eq!(d["severity"], 1);
     assert_eq!(d["source"], "journey");
-    assert_eq!(d["range"]["start"], find(BROKEN, "stage \"Requsted\"", 0, 0), "{d}");
+    assert_eq!(
+        d["range"]["start"],
+        find(BROKEN, "stage \"Requsted\"", 0, 0),
+        "{d}"
+    );
     assert_eq!(d["range"]["end"], find(BROKEN, "Requsted\"", 0, 9), "{d}");
     let message = d["message"].as_str().unwrap();
-    assert!(message.contains("Requested"), "the help names the stage: {message}");
+    assert!(
+        message.contains("Requested"),
+        "the help names the stage: {message}"
+    );
     let explanation = d["codeDescription"]["href"].as_str().unwrap();
     let page = std::fs::read_to_string(explanation.strip_prefix("file://").unwrap()).unwrap();
     assert!(page.starts_with("# J1002"), "{page}");
@@ -213,13 +231,22 @@ fn an_editor_session_from_start_to_end() {
         "textDocument/hover",
         json!({"textDocument": doc, "position": find(BROKEN, "Requsted", 0, 2)}),
     );
-    assert!(hover["contents"]["value"].as_str().unwrap().contains("J1002"), "{hover}");
+    assert!(
+        hover["contents"]["value"]
+            .as_str()
+            .unwrap()
+            .contains("J1002"),
+        "{hover}"
+    );
     let hover = lsp.request(
         "textDocument/hover",
         json!({"textDocument": doc, "position": find(BROKEN, "kpi", 0, 1)}),
     );
     assert!(
-        hover["contents"]["value"].as_str().unwrap().contains("target number of contacts"),
+        hover["contents"]["value"]
+            .as_str()
+            .unwrap()
+            .contains("target number of contacts"),
         "{hover}"
     );
 
@@ -232,9 +259,15 @@ fn an_editor_session_from_start_to_end() {
 
     // A reference's stage on hover; go to definition; find references; rename.
     let reference = find(fixed, "stage \"Requested\"", 0, 8);
-    let hover = lsp.request("textDocument/hover", json!({"textDocument": doc, "position": reference}));
+    let hover = lsp.request(
+        "textDocument/hover",
+        json!({"textDocument": doc, "position": reference}),
+    );
     assert!(
-        hover["contents"]["value"].as_str().unwrap().contains("stage 2 of journey \"Loan\""),
+        hover["contents"]["value"]
+            .as_str()
+            .unwrap()
+            .contains("stage 2 of journey \"Loan\""),
         "{hover}"
     );
     let definition = lsp.request(
@@ -242,16 +275,27 @@ fn an_editor_session_from_start_to_end() {
         json!({"textDocument": doc, "position": reference}),
     );
     assert_eq!(definition["uri"], uri);
-    assert_eq!(definition["range"]["start"], find(fixed, "\"Requested\" {", 0, 0));
+    assert_eq!(
+        definition["range"]["start"],
+        find(fixed, "\"Requested\" {", 0, 0)
+    );
     let refs = lsp.request(
         "textDocument/references",
         json!({"textDocument": doc, "position": find(fixed, "\"Visited\"", 0, 1),
                "context": {"includeDeclaration": true}}),
     );
-    let starts: Vec<&Value> = refs.as_array().unwrap().iter().map(|l| &l["range"]["start"]).collect();
+    let starts: Vec<&Value> = refs
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| &l["range"]["start"])
+        .collect();
     assert_eq!(
         starts,
-        [&find(fixed, "\"Visited\"", 0, 0), &find(fixed, "stage 1", 0, 0)],
+        [
+            &find(fixed, "\"Visited\"", 0, 0),
+            &find(fixed, "stage 1", 0, 0)
+        ],
         "the declaration, then `stage 1`"
     );
     let prepared = lsp.request(
@@ -264,13 +308,25 @@ fn an_editor_session_from_start_to_end() {
         json!({"textDocument": doc, "position": reference, "newName": "Asked for \"the\" loan"}),
     );
     let edits = edit["changes"][&uri].as_array().unwrap();
-    assert_eq!(edits.len(), 2, "the declaration and the reference by name: {edits:?}");
-    assert!(edits.iter().all(|e| e["newText"] == "\"Asked for \\\"the\\\" loan\""), "{edits:?}");
+    assert_eq!(
+        edits.len(),
+        2,
+        "the declaration and the reference by name: {edits:?}"
+    );
+    assert!(
+        edits
+            .iter()
+            .all(|e| e["newText"] == "\"Asked for \\\"the\\\" loan\""),
+        "{edits:?}"
+    );
     let missing = lsp.call(
         "textDocument/rename",
         json!({"textDocument": doc, "position": at(1, 3), "newName": "x"}),
     );
-    assert!(missing["error"]["message"].as_str().unwrap().contains("no stage here"));
+    assert!(missing["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("no stage here"));
 
     // Completion: options in a stage body, units, segments, columns, stage names.
     let typing = fixed.replace("    kpi 50\n", "    kpi 50\n    se\n");
@@ -280,22 +336,55 @@ fn an_editor_session_from_start_to_end() {
     );
     lsp.diagnostics(&uri);
     let labels = |lsp: &mut Client, position: Value| -> Vec<String> {
-        let r = lsp.request("textDocument/completion", json!({"textDocument": doc, "position": position}));
-        r.as_array().unwrap().iter().map(|i| i["label"].as_str().unwrap().to_string()).collect()
+        let r = lsp.request(
+            "textDocument/completion",
+            json!({"textDocument": doc, "position": position}),
+        );
+        r.as_array()
+            .unwrap()
+            .iter()
+            .map(|i| i["label"].as_str().unwrap().to_string())
+            .collect()
     };
     let options = labels(&mut lsp, find(&typing, "    se\n", 0, 6));
     for o in ["segment", "when", "within", "optional", "kpi"] {
-        assert!(options.contains(&o.to_string()), "{o} not offered in a stage: {options:?}");
+        assert!(
+            options.contains(&o.to_string()),
+            "{o} not offered in a stage: {options:?}"
+        );
     }
-    assert!(!options.contains(&"visited page".to_string()), "{options:?}");
+    assert!(
+        !options.contains(&"visited page".to_string()),
+        "{options:?}"
+    );
 
     let cases = [
-        ("  within 30 days\n", "  within 30 \n", "  within 30 ", "days"),
-        ("    kpi 50\n", "    kpi 50\n    segment \n", "    segment ", "target-group"),
+        (
+            "  within 30 days\n",
+            "  within 30 \n",
+            "  within 30 ",
+            "days",
+        ),
+        (
+            "    kpi 50\n",
+            "    kpi 50\n    segment \n",
+            "    segment ",
+            "target-group",
+        ),
         ("\"/a\" }", "\"/a\" where  }", "where ", "utm_source"),
         ("\"/a\" }", "\"/a\" where  }", "where ", "url"),
-        ("\"/a\" }", "\"/a\" where url  }", "where url ", "starts with"),
-        ("    when submitted", "    when \n    when submitted", "    when ", "clicked link in email"),
+        (
+            "\"/a\" }",
+            "\"/a\" where url  }",
+            "where url ",
+            "starts with",
+        ),
+        (
+            "    when submitted",
+            "    when \n    when submitted",
+            "    when ",
+            "clicked link in email",
+        ),
     ];
     for (version, (from, to, before, wanted)) in (4..).zip(cases) {
         let text = fixed.replacen(from, to, 1);
@@ -305,7 +394,10 @@ fn an_editor_session_from_start_to_end() {
         );
         lsp.diagnostics(&uri);
         let offered = labels(&mut lsp, find(&text, before, 0, before.len() as u32));
-        assert!(offered.contains(&wanted.to_string()), "{wanted} not offered after {before:?}: {offered:?}");
+        assert!(
+            offered.contains(&wanted.to_string()),
+            "{wanted} not offered after {before:?}: {offered:?}"
+        );
     }
     let text = fixed.replace("stage \"Requested\"\n", "stage \"\n");
     lsp.notify(
@@ -314,7 +406,11 @@ fn an_editor_session_from_start_to_end() {
     );
     lsp.diagnostics(&uri);
     let names = labels(&mut lsp, find(&text, "stage \"\n", 0, 7));
-    assert_eq!(names, ["Visited", "Requested"], "stage names in a reference");
+    assert_eq!(
+        names,
+        ["Visited", "Requested"],
+        "stage names in a reference"
+    );
 
     // Formatting, the outline and folding of a badly laid out file.
     let messy = "journey   \"Loan\" {\nstage \"Visited\" {\nwhen visited page \"/a\"\n}\n}\n";
@@ -341,7 +437,12 @@ fn an_editor_session_from_start_to_end() {
         .as_array()
         .unwrap()
         .iter()
-        .map(|f| (f["startLine"].as_u64().unwrap(), f["endLine"].as_u64().unwrap()))
+        .map(|f| {
+            (
+                f["startLine"].as_u64().unwrap(),
+                f["endLine"].as_u64().unwrap(),
+            )
+        })
         .collect();
     assert_eq!(lines, [(0, 4), (1, 3)]);
 
@@ -351,13 +452,24 @@ fn an_editor_session_from_start_to_end() {
         json!({"textDocument": {"uri": uri, "version": 22}, "contentChanges": [{"text": "journey \"x\" {\n  kpl 5\n"}]}),
     );
     let diags = lsp.diagnostics(&uri);
-    assert!(diags.iter().any(|d| d["code"].as_str().unwrap().starts_with("J0")), "{diags:?}");
-    lsp.request("textDocument/hover", json!({"textDocument": doc, "position": at(1, 3)}));
+    assert!(
+        diags
+            .iter()
+            .any(|d| d["code"].as_str().unwrap().starts_with("J0")),
+        "{diags:?}"
+    );
+    lsp.request(
+        "textDocument/hover",
+        json!({"textDocument": doc, "position": at(1, 3)}),
+    );
 
     lsp.request("shutdown", Value::Null);
     lsp.notify("exit", Value::Null);
     let status = wait(&mut lsp.child);
-    assert!(status.success(), "journey lsp exits 0 after shutdown and exit");
+    assert!(
+        status.success(),
+        "journey lsp exits 0 after shutdown and exit"
+    );
 }
 
 /// Wait for the server to end, at most `WAIT`.
@@ -367,7 +479,10 @@ fn wait(child: &mut Child) -> std::process::ExitStatus {
         if let Some(s) = child.try_wait().unwrap() {
             return s;
         }
-        assert!(std::time::Instant::now() < deadline, "journey lsp did not exit");
+        assert!(
+            std::time::Instant::now() < deadline,
+            "journey lsp did not exit"
+        );
         std::thread::sleep(Duration::from_millis(20));
     }
 }
@@ -376,7 +491,10 @@ fn wait(child: &mut Child) -> std::process::ExitStatus {
 fn garbage_and_broken_files_never_stop_the_server() {
     let scratch = Scratch::new("lsp", "garbage");
     let mut lsp = Client::start(&scratch);
-    lsp.request("initialize", json!({"processId": null, "rootUri": null, "capabilities": {}}));
+    lsp.request(
+        "initialize",
+        json!({"processId": null, "rootUri": null, "capabilities": {}}),
+    );
     lsp.notify("initialized", json!({}));
     let uri = "file:///nowhere/x.journey";
     let texts = [
@@ -394,14 +512,27 @@ fn garbage_and_broken_files_never_stop_the_server() {
         );
         lsp.diagnostics(uri);
         let end = at(text.matches('\n').count() as u32, 400);
-        for method in ["textDocument/hover", "textDocument/completion", "textDocument/definition"] {
-            let r = lsp.call(method, json!({"textDocument": {"uri": uri}, "position": end}));
+        for method in [
+            "textDocument/hover",
+            "textDocument/completion",
+            "textDocument/definition",
+        ] {
+            let r = lsp.call(
+                method,
+                json!({"textDocument": {"uri": uri}, "position": end}),
+            );
             assert!(r.get("error").is_none(), "{method} on {text:?}: {r}");
         }
     }
     // A request for a document never opened, and an unknown method: errors, not a crash.
-    let r = lsp.call("textDocument/hover", json!({"textDocument": {"uri": "file:///other.journey"}, "position": at(0, 0)}));
-    assert!(r["error"]["message"].as_str().unwrap().contains("not open"), "{r}");
+    let r = lsp.call(
+        "textDocument/hover",
+        json!({"textDocument": {"uri": "file:///other.journey"}, "position": at(0, 0)}),
+    );
+    assert!(
+        r["error"]["message"].as_str().unwrap().contains("not open"),
+        "{r}"
+    );
     let r = lsp.call("journey/unknown", json!({}));
     assert_eq!(r["error"]["code"], -32601, "{r}");
     lsp.request("shutdown", Value::Null);

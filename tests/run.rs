@@ -628,7 +628,10 @@ fn a_narrow_table_wraps_at_spaces_and_never_breaks_a_word() {
         let table = journey::report::table(&r, width);
         let cells: Vec<&str> = table.split_whitespace().collect();
         for w in &words {
-            assert!(cells.contains(w), "`{w}` broken in a {width}-column table:\n{table}");
+            assert!(
+                cells.contains(w),
+                "`{w}` broken in a {width}-column table:\n{table}"
+            );
         }
         if width >= 80 {
             let widest = table.lines().map(|l| l.chars().count()).max().unwrap();

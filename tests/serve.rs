@@ -50,7 +50,10 @@ fn the_served_page_follows_the_journey_file() {
     std::thread::spawn(move || {
         for line in BufReader::new(stderr).lines().map_while(Result::ok) {
             eprintln!("{line}");
-            if let Some(url) = line.strip_prefix("journey serve: ").and_then(|l| l.split(' ').next()) {
+            if let Some(url) = line
+                .strip_prefix("journey serve: ")
+                .and_then(|l| l.split(' ').next())
+            {
                 if url.starts_with("http://") {
                     let _ = tx.send(url.to_string());
                 }
@@ -75,15 +78,32 @@ fn the_served_page_follows_the_journey_file() {
     );
     let seen: Value = serde_json::from_slice(&out.stdout).unwrap();
     let text = |k: &str| seen[k].as_str().unwrap().to_string();
-    assert!(text("first").contains("Small business loan - demo"), "{}", text("first"));
+    assert!(
+        text("first").contains("Small business loan - demo"),
+        "{}",
+        text("first")
+    );
     assert!(text("first").contains("Requested small business loan"));
-    assert!(text("renamed").contains("Edited in place"), "{}", text("renamed"));
+    assert!(
+        text("renamed").contains("Edited in place"),
+        "{}",
+        text("renamed")
+    );
     let broken = text("broken");
-    assert!(broken.contains("J0003") && broken.contains("did you mean `kpi`?"), "{broken}");
-    assert!(broken.contains("loan.journey:"), "the diagnostics name the file: {broken}");
+    assert!(
+        broken.contains("J0003") && broken.contains("did you mean `kpi`?"),
+        "{broken}"
+    );
+    assert!(
+        broken.contains("loan.journey:"),
+        "the diagnostics name the file: {broken}"
+    );
     assert!(text("fixed").contains("Small business loan - demo"));
     let png = std::fs::read(&shot).unwrap();
-    assert!(png.starts_with(b"\x89PNG"), "a screenshot of the broken file's page");
+    assert!(
+        png.starts_with(b"\x89PNG"),
+        "a screenshot of the broken file's page"
+    );
     // JOURNEY_UPDATE_SCREENSHOT=1 refreshes the picture docs/editors.md shows.
     if std::env::var_os("JOURNEY_UPDATE_SCREENSHOT").is_some() {
         std::fs::copy(&shot, root.join("docs/served-diagnostic.png")).unwrap();

@@ -40,7 +40,9 @@ fn page_looks_like_a_pattern(r: &ast::Rule, ds: &mut Vec<Diagnostic>) {
         ast::RuleKind::VisitedPage { page, .. } | ast::RuleKind::LandedOnPage { page, .. } => page,
         _ => return,
     };
-    let Some(star) = page.node.find('*') else { return };
+    let Some(star) = page.node.find('*') else {
+        return;
+    };
     let prefix = &page.node[..star];
     ds.push(
         Diagnostic::new("W0005", format!("page \"{}\" is matched exactly, `*` included", page.node))
@@ -76,7 +78,9 @@ fn filter_contradicts_rule(r: &ast::Rule, ds: &mut Vec<Diagnostic>) {
     }
     let mut failing = Vec::new();
     if !can_hold(filter, &fixed, &mut failing) {
-        let Some((cmp, value)) = failing.first() else { return };
+        let Some((cmp, value)) = failing.first() else {
+            return;
+        };
         ds.push(
             Diagnostic::new("W0006", "this rule can never match: its `where` contradicts it")
                 .primary(*cmp, format!("false for every activity the rule matches"))
@@ -94,8 +98,12 @@ fn can_hold<'a>(
     failing: &mut Vec<(crate::span::Span, &'a crate::span::Spanned<String>)>,
 ) -> bool {
     match &f.kind {
-        ast::FilterKind::And(fs) => fs.iter().fold(true, |ok, f| can_hold(f, fixed, failing) && ok),
-        ast::FilterKind::Or(fs) => fs.iter().fold(false, |ok, f| can_hold(f, fixed, failing) || ok),
+        ast::FilterKind::And(fs) => fs
+            .iter()
+            .fold(true, |ok, f| can_hold(f, fixed, failing) && ok),
+        ast::FilterKind::Or(fs) => fs
+            .iter()
+            .fold(false, |ok, f| can_hold(f, fixed, failing) || ok),
         ast::FilterKind::Compare(c) => {
             let Some((_, value)) = fixed.iter().find(|(col, _)| *col == c.column.node) else {
                 return true;

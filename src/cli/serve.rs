@@ -167,14 +167,26 @@ fn build(common: &Common) -> String {
         let text = match super::files::read_journey(&path) {
             Ok(t) => t,
             Err(d) => {
-                problems.push_str(&render(std::slice::from_ref(&d), "", "", ErrorFormat::Human, false));
+                problems.push_str(&render(
+                    std::slice::from_ref(&d),
+                    "",
+                    "",
+                    ErrorFormat::Human,
+                    false,
+                ));
                 continue;
             }
         };
         let (_, checked) = crate::check::check_source(&text);
         if checked.has_errors() {
             let name = path.display().to_string();
-            problems.push_str(&render(&checked.diagnostics, &name, &text, ErrorFormat::Human, false));
+            problems.push_str(&render(
+                &checked.diagnostics,
+                &name,
+                &text,
+                ErrorFormat::Human,
+                false,
+            ));
             continue;
         }
         loaded.push(super::journeys::Loaded {
@@ -189,7 +201,13 @@ fn build(common: &Common) -> String {
     match results(common, &loaded) {
         Ok(results) => match report::render(&results, Format::Html, 80) {
             Ok(bytes) => String::from_utf8_lossy(&bytes).into_owned(),
-            Err(d) => failure_page(&render(std::slice::from_ref(&d), "", "", ErrorFormat::Human, false)),
+            Err(d) => failure_page(&render(
+                std::slice::from_ref(&d),
+                "",
+                "",
+                ErrorFormat::Human,
+                false,
+            )),
         },
         Err(text) => failure_page(&text),
     }
@@ -205,7 +223,13 @@ fn results(
             Some(f) if !d.labels.is_empty() => (f.path.display().to_string(), f.text.as_str()),
             _ => (String::new(), ""),
         };
-        render(std::slice::from_ref(d), &name, text, ErrorFormat::Human, false)
+        render(
+            std::slice::from_ref(d),
+            &name,
+            text,
+            ErrorFormat::Human,
+            false,
+        )
     };
     let (config, options) = run_cli::setup(common, &loaded[0].path).map_err(|d| plain(&d, None))?;
     let runtime = run_cli::runtime(common)?;

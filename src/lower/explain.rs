@@ -32,7 +32,9 @@ fn break_long_lines(sql: &str) -> String {
                     Some(q) if c == q => quote = None,
                     Some(_) => {}
                     None if c == '\'' || c == '"' => quote = Some(c),
-                    None if c == ' ' && (line[i..].starts_with(" | ") || line[i..].starts_with(" OR ")) => {
+                    None if c == ' '
+                        && (line[i..].starts_with(" | ") || line[i..].starts_with(" OR ")) =>
+                    {
                         out.push('\n');
                         out.extend(std::iter::repeat_n(' ', indent));
                         continue;
@@ -85,7 +87,12 @@ mod tests {
         let lines: Vec<&str> = broken.lines().collect();
         assert_eq!(lines.len(), 14, "{broken}");
         assert!(lines[2].starts_with("    | (a = 'x | y')"), "{broken}");
-        assert_eq!(broken.split_whitespace().collect::<String>(), format!("SELECT\n{line}\nFROM t").split_whitespace().collect::<String>());
+        assert_eq!(
+            broken.split_whitespace().collect::<String>(),
+            format!("SELECT\n{line}\nFROM t")
+                .split_whitespace()
+                .collect::<String>()
+        );
         assert_eq!(break_long_lines("SELECT 1"), "SELECT 1");
     }
 }

@@ -25,8 +25,19 @@ const CONDITION_STARTS: &[&str] = &[
     "not",
 ];
 const OPERATORS: &[&str] = &[
-    "=", "!=", "<", "<=", ">", ">=", "contains", "starts with", "ends with", "matches", "in",
-    "is null", "is not null",
+    "=",
+    "!=",
+    "<",
+    "<=",
+    ">",
+    ">=",
+    "contains",
+    "starts with",
+    "ends with",
+    "matches",
+    "in",
+    "is null",
+    "is not null",
 ];
 const UNITS: &[&str] = &["seconds", "minutes", "hours", "days", "weeks"];
 
@@ -187,7 +198,11 @@ fn stage_names(doc: &Document, offset: usize, quoted: bool) -> Vec<CompletionIte
         .enumerate()
         .map(|(i, s)| {
             let quoted_name = crate::fmt::quote(&s.name.node);
-            let mut it = item(&s.name.node, CompletionItemKind::REFERENCE, &format!("stage {}", i + 1));
+            let mut it = item(
+                &s.name.node,
+                CompletionItemKind::REFERENCE,
+                &format!("stage {}", i + 1),
+            );
             it.insert_text = Some(if quoted {
                 quoted_name
             } else {
@@ -215,12 +230,20 @@ fn columns(config: &Config) -> Vec<CompletionItem> {
     let mut out: Vec<CompletionItem> = fields
         .iter()
         .map(|(name, column)| {
-            item(name, CompletionItemKind::FIELD, &format!("field, the data's column `{column}`"))
+            item(
+                name,
+                CompletionItemKind::FIELD,
+                &format!("field, the data's column `{column}`"),
+            )
         })
         .collect();
     for (name, ty) in &config.types {
         if !out.iter().any(|i| &i.label == name) {
-            out.push(item(name, CompletionItemKind::FIELD, &format!("column declared {ty:?} in journey.toml").to_lowercase()));
+            out.push(item(
+                name,
+                CompletionItemKind::FIELD,
+                &format!("column declared {ty:?} in journey.toml").to_lowercase(),
+            ));
         }
     }
     out

@@ -14,22 +14,43 @@ const REFERENCE: &str = include_str!("../../docs/language.md");
 pub fn hover(doc: &Document, offset: usize) -> Option<Hover> {
     let mut parts = Vec::new();
     for d in &doc.diagnostics {
-        let Some(span) = d.primary_span() else { continue };
+        let Some(span) = d.primary_span() else {
+            continue;
+        };
         if span.start <= offset && offset <= span.end.max(span.start + 1) {
             if let Some(info) = codes::lookup(d.code) {
-                parts.push(format!("**{}**: {}\n\n{}", info.code, d.message, info.doc.trim()));
+                parts.push(format!(
+                    "**{}**: {}\n\n{}",
+                    info.code,
+                    d.message,
+                    info.doc.trim()
+                ));
             }
         }
     }
     if let Some(t) = target_at(doc, offset) {
         let all = stages(t.journey);
         let stage = all[t.stage];
-        let mut text = format!("stage {} of journey {}: **{}**", t.stage + 1, crate::fmt::quote(&t.journey.name.node), stage.name.node);
-        if let Some(when) = stage.items.iter().find(|i| matches!(i.kind, ItemKind::When(_))) {
-            text.push_str(&format!("\n\n```journey\n{}\n```", &doc.text[when.span.start..when.span.end]));
+        let mut text = format!(
+            "stage {} of journey {}: **{}**",
+            t.stage + 1,
+            crate::fmt::quote(&t.journey.name.node),
+            stage.name.node
+        );
+        if let Some(when) = stage
+            .items
+            .iter()
+            .find(|i| matches!(i.kind, ItemKind::When(_)))
+        {
+            text.push_str(&format!(
+                "\n\n```journey\n{}\n```",
+                &doc.text[when.span.start..when.span.end]
+            ));
         }
         parts.push(text);
-    } else if let Some(word) = word_at(&doc.text, offset).filter(|_| !in_string_or_comment(doc, offset)) {
+    } else if let Some(word) =
+        word_at(&doc.text, offset).filter(|_| !in_string_or_comment(doc, offset))
+    {
         parts.extend(meaning(word));
     }
     if parts.is_empty() {
@@ -62,7 +83,12 @@ pub fn word_at(text: &str, offset: usize) -> Option<&str> {
 }
 
 fn in_string_or_comment(doc: &Document, offset: usize) -> bool {
-    if doc.parsed.comments.iter().any(|c| c.span.start <= offset && offset <= c.span.end) {
+    if doc
+        .parsed
+        .comments
+        .iter()
+        .any(|c| c.span.start <= offset && offset <= c.span.end)
+    {
         return true;
     }
     let line_start = doc.text[..offset].rfind('\n').map_or(0, |i| i + 1);
@@ -134,7 +160,9 @@ mod tests {
         assert!(within.contains("`within D`: conversion window"), "{within}");
         assert!(within.contains("of previous stage"), "{within}");
         assert!(rows("kpi").join("").contains("target number of contacts"));
-        assert!(meaning("lead").join("").contains("Kentico's contact lifecycle"));
+        assert!(meaning("lead")
+            .join("")
+            .contains("Kentico's contact lifecycle"));
         assert!(meaning("utm_source").is_empty());
     }
 

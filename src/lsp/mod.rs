@@ -25,8 +25,8 @@ use lsp_types::request::{
     HoverRequest, PrepareRenameRequest, References, Rename, Request as _,
 };
 use lsp_types::{
-    CompletionOptions, CompletionResponse, DocumentSymbolResponse, GotoDefinitionResponse,
-    OneOf, PrepareRenameResponse, PublishDiagnosticsParams, RenameOptions, ServerCapabilities,
+    CompletionOptions, CompletionResponse, DocumentSymbolResponse, GotoDefinitionResponse, OneOf,
+    PrepareRenameResponse, PublishDiagnosticsParams, RenameOptions, ServerCapabilities,
     TextDocumentSyncCapability, TextDocumentSyncKind, TextEdit, Url,
 };
 use serde_json::Value;
@@ -95,7 +95,10 @@ impl Server {
                     let id = req.id.clone();
                     let answer = catch_unwind(AssertUnwindSafe(|| self.request(req)))
                         .unwrap_or_else(|_| {
-                            Err((ErrorCode::InternalError, "journey lsp failed on this request; please report it".into()))
+                            Err((
+                                ErrorCode::InternalError,
+                                "journey lsp failed on this request; please report it".into(),
+                            ))
                         });
                     self.respond(id, answer)?;
                 }
@@ -233,7 +236,8 @@ impl Server {
                     Some(edit) => json(serde_json::to_value(edit)),
                     None => Err((
                         ErrorCode::InvalidParams,
-                        "no stage here: put the cursor on a stage's name or a stage reference".into(),
+                        "no stage here: put the cursor on a stage's name or a stage reference"
+                            .into(),
                     )),
                 }
             }
@@ -243,7 +247,8 @@ impl Server {
                 // A file with syntax errors is left as it is; its diagnostics say why.
                 let edits: Vec<TextEdit> = match crate::fmt::format_source(&doc.text) {
                     Ok(formatted) if formatted != doc.text => vec![TextEdit::new(
-                        doc.lines.range(&doc.text, crate::span::Span::new(0, doc.text.len())),
+                        doc.lines
+                            .range(&doc.text, crate::span::Span::new(0, doc.text.len())),
                         formatted,
                     )],
                     _ => Vec::new(),
@@ -270,10 +275,7 @@ impl Server {
     }
 
     /// The document and byte offset a position request is about.
-    fn at(
-        &self,
-        p: &lsp_types::TextDocumentPositionParams,
-    ) -> Result<(&Document, usize), Failed> {
+    fn at(&self, p: &lsp_types::TextDocumentPositionParams) -> Result<(&Document, usize), Failed> {
         let doc = self.document(&p.text_document.uri)?;
         Ok((doc, doc.lines.offset(&doc.text, p.position)))
     }

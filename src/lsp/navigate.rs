@@ -127,7 +127,10 @@ pub fn rename(doc: &Document, offset: usize, new_name: &str) -> Option<Workspace
     for r in references_in(t.journey) {
         if matches!(r.target, StageTarget::Name(_)) && resolve(&stages, r) == Some(t.stage) {
             if let Some(span) = name_in(doc, r) {
-                edits.push(TextEdit::new(doc.lines.range(&doc.text, span), text.clone()));
+                edits.push(TextEdit::new(
+                    doc.lines.range(&doc.text, span),
+                    text.clone(),
+                ));
             }
         }
     }

@@ -15,9 +15,23 @@ pub fn symbols(doc: &Document) -> Vec<DocumentSymbol> {
             let children = stages(j)
                 .into_iter()
                 .enumerate()
-                .map(|(i, s)| symbol(doc, s, SymbolKind::EVENT, Some(format!("stage {}", i + 1)), None))
+                .map(|(i, s)| {
+                    symbol(
+                        doc,
+                        s,
+                        SymbolKind::EVENT,
+                        Some(format!("stage {}", i + 1)),
+                        None,
+                    )
+                })
                 .collect();
-            symbol(doc, j, SymbolKind::MODULE, Some("journey".into()), Some(children))
+            symbol(
+                doc,
+                j,
+                SymbolKind::MODULE,
+                Some("journey".into()),
+                Some(children),
+            )
         })
         .collect()
 }

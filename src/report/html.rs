@@ -27,7 +27,9 @@ pub fn page(results: &[JourneyResult]) -> String {
         esc(&title)
     );
     if results.len() > 1 {
-        out.push_str("<nav aria-label=\"Journeys in this report\"><h2>Journeys in this report</h2><ol>\n");
+        out.push_str(
+            "<nav aria-label=\"Journeys in this report\"><h2>Journeys in this report</h2><ol>\n",
+        );
         for (i, r) in results.iter().enumerate() {
             let _ = writeln!(
                 out,
