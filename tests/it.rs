@@ -14,6 +14,7 @@ mod cli;
 mod cluster;
 mod completions;
 mod diagnostics;
+mod dictionary;
 mod diff;
 mod docs;
 mod editors;

@@ -13,6 +13,7 @@
 //! file is never read with another file's column order, and a missing column is known, per
 //! file, to the lowering, which refuses it unless `missing_columns = "null"`.
 
+pub mod dictionary;
 pub mod period;
 mod register;
 pub mod schema;
@@ -37,6 +38,9 @@ fn register_store(ctx: &SessionContext, listing: &Listing) -> Result<(), Diagnos
 /// The table journeys read.
 pub const TABLE: &str = "activities";
 
+/// The same rows with text columns read as dictionaries, for the pass (`dictionary.rs`).
+pub const PASS_TABLE: &str = "__journey_pass";
+
 /// The registered data: the files read, the table's schema, and what is known about each
 /// column across the files.
 #[derive(Debug, Clone)]
@@ -48,6 +52,8 @@ pub struct DataSet {
     pub columns: BTreeMap<String, ColumnInfo>,
     /// How the files are read: groups of one format, compression and schema.
     groups: Vec<register::Group>,
+    /// The table the pass reads: [`PASS_TABLE`] when it could be registered, else [`TABLE`].
+    pub pass_table: &'static str,
 }
 
 /// A column across the files.
@@ -84,12 +90,19 @@ impl DataSet {
         let (listing, files) = schema::infer(ctx, listing, config).await?;
         let unified = schema::unify(&listing, &files, config)?;
         let groups = register::groups(&listing, &files, &unified);
-        register::register(ctx, &listing, &groups, &unified)?;
+        let c = &config.columns;
+        let never = [
+            c.resolve("contact").0,
+            c.resolve("time").0,
+            c.resolve("activity_id").0,
+        ];
+        let pass_table = register::register(ctx, &listing, &groups, &unified, &never)?;
         Ok(DataSet {
             listing,
             schema: unified.schema,
             columns: unified.columns,
             groups,
+            pass_table,
         })
     }
 

@@ -1,8 +1,9 @@
 //! The table over the files: one listing table per group of files read alike, each projected
 //! onto the table's schema, unioned.
 
+use super::dictionary::{self, DictionaryTable};
 use super::schema::{options, url, Unified};
-use super::{ColumnInfo, TABLE};
+use super::{ColumnInfo, PASS_TABLE, TABLE};
 use crate::diagnostics::Diagnostic;
 use crate::io::format::{Compression, Format};
 use crate::io::listing::Listing;
@@ -111,6 +112,16 @@ fn table(
     listing: &Listing,
     g: &Group,
 ) -> Result<Arc<ListingTable>, Diagnostic> {
+    table_as(ctx, listing, g, g.schema.clone())
+}
+
+/// The listing table over group `g`'s files, with `schema` as the table's.
+fn table_as(
+    ctx: &SessionContext,
+    listing: &Listing,
+    g: &Group,
+    schema: SchemaRef,
+) -> Result<Arc<ListingTable>, Diagnostic> {
     // Building a listing table reads nothing: a failure here is journey's own.
     let fail = |e: datafusion::error::DataFusionError| {
         Diagnostic::internal(format!(
@@ -126,17 +137,46 @@ fn table(
         .collect::<Result<Vec<_>, _>>()?;
     let config = ListingTableConfig::new_with_multi_paths(urls)
         .with_listing_options(options(ctx, g.format, g.compression, 0))
-        .with_schema(g.schema.clone());
+        .with_schema(schema);
     Ok(Arc::new(ListingTable::try_new(config).map_err(fail)?))
 }
 
+/// Register the table; and, when its text columns can be read as dictionaries, the pass's table
+/// reading them so (`dictionary.rs`), whose name it returns (else [`TABLE`]'s). `never`: the
+/// columns never read as dictionaries (contact, time, activity id).
 pub(super) fn register(
     ctx: &SessionContext,
     listing: &Listing,
     groups: &[Group],
     unified: &Unified,
-) -> Result<(), Diagnostic> {
-    register_groups(ctx, listing, groups, &unified.schema, &unified.columns)
+    never: &[&str],
+) -> Result<&'static str, Diagnostic> {
+    let plain = register_groups(ctx, listing, groups, &unified.schema, &unified.columns)?;
+    let [g] = groups else {
+        return Ok(TABLE);
+    };
+    if !plain || g.format != Format::Parquet {
+        return Ok(TABLE);
+    }
+    let files: Vec<_> = g.files.iter().map(|&i| &listing.files[i]).collect();
+    let columns = dictionary::columns(&files, &g.schema, never);
+    if columns.is_empty() {
+        return Ok(TABLE);
+    }
+    let schema = dictionary::with_dictionaries(&g.schema, &columns);
+    let inner = table_as(ctx, listing, g, schema.clone())?;
+    let t = DictionaryTable {
+        inner,
+        reader: schema,
+    };
+    ctx.register_table(PASS_TABLE, Arc::new(t)).map_err(|e| {
+        Diagnostic::internal(format!(
+            "cannot register the data ({}): {}",
+            listing.describe(),
+            crate::diagnostics::one_line(&e.to_string())
+        ))
+    })?;
+    Ok(PASS_TABLE)
 }
 
 /// Register the table over file `only` alone, read exactly as in the whole data set (its
@@ -162,13 +202,14 @@ pub(super) fn register_one(
     register_union(ctx, listing, std::slice::from_ref(&alone), schema, columns)
 }
 
+/// Register the table over the groups; true when it is one group read as the table is.
 fn register_groups(
     ctx: &SessionContext,
     listing: &Listing,
     groups: &[Group],
     schema: &SchemaRef,
     columns: &BTreeMap<String, ColumnInfo>,
-) -> Result<(), Diagnostic> {
+) -> Result<bool, Diagnostic> {
     let fail = |e: datafusion::error::DataFusionError| {
         Diagnostic::internal(format!(
             "cannot register the data ({}): {}",
@@ -185,10 +226,11 @@ fn register_groups(
             ctx.register_table(part(0).as_str(), t.clone())
                 .map_err(fail)?;
             ctx.register_table(TABLE, t).map_err(fail)?;
-            return Ok(());
+            return Ok(true);
         }
     }
-    register_union(ctx, listing, groups, schema, columns)
+    register_union(ctx, listing, groups, schema, columns)?;
+    Ok(false)
 }
 
 fn register_union(

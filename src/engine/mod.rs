@@ -11,6 +11,7 @@ pub mod chain;
 pub mod contact;
 pub mod limits;
 pub mod metrics_udaf;
+pub mod per_value;
 pub mod program;
 pub mod reach;
 pub mod streamed;

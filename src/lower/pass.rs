@@ -15,6 +15,8 @@
 //! so the data is read once.
 
 use super::{keep_rows, Pieces, RowExprs};
+use crate::engine::per_value;
+use datafusion::arrow::datatypes::DataType;
 use datafusion::common::Column;
 use datafusion::error::Result;
 use datafusion::logical_expr::utils::disjunction;
@@ -102,10 +104,26 @@ fn keep_any(journeys: &[&Pieces]) -> Expr {
     disjunction(any).unwrap_or(lit(false))
 }
 
+/// The scan's text columns read as dictionaries (`data::dictionary`), and their values' type.
+fn dictionaries(scan: &LogicalPlan) -> (BTreeSet<String>, DataType) {
+    let mut names = BTreeSet::new();
+    let mut values = DataType::Utf8;
+    for f in scan.schema().fields() {
+        if let DataType::Dictionary(_, v) = f.data_type() {
+            names.insert(f.name().clone());
+            values = v.as_ref().clone();
+        }
+    }
+    (names, values)
+}
+
 /// Build the pass over `scan` for the journeys.
 pub fn pass(journeys: &[&Pieces], scan: LogicalPlan) -> Result<PassPlan> {
     let first = journeys[0];
-    let keep = keep_any(journeys);
+    // Tests on a dictionary column alone run once per distinct value (`engine::per_value`).
+    let (names, values) = dictionaries(&scan);
+    let per_value = |e: Expr| per_value::wrap(e, &names, &values);
+    let keep = per_value(keep_any(journeys))?;
     let mut columns = vec![
         first.contact.clone().alias(CONTACT),
         first.time.clone().alias(TIME),
@@ -119,8 +137,9 @@ pub fn pass(journeys: &[&Pieces], scan: LogicalPlan) -> Result<PassPlan> {
             Some(k) => k,
             None => {
                 periods.push(p.period);
-                columns.push(p.in_scope.clone().alias(scope_column(periods.len() - 1)));
-                columns.push(p.unplaced.clone().alias(unplaced_column(periods.len() - 1)));
+                let k = periods.len() - 1;
+                columns.push(per_value(p.in_scope.clone())?.alias(scope_column(k)));
+                columns.push(per_value(p.unplaced.clone())?.alias(unplaced_column(k)));
                 periods.len() - 1
             }
         };
@@ -128,12 +147,19 @@ pub fn pass(journeys: &[&Pieces], scan: LogicalPlan) -> Result<PassPlan> {
     }
     let exprs: Vec<PassJourney> = journeys
         .iter()
-        .map(|p| PassJourney {
-            row: p.row.clone(),
-            // One journey keeps exactly its own rows: no second test.
-            keep: if journeys.len() == 1 { None } else { p.keep() },
+        .map(|p| {
+            let mut row = p.row.clone();
+            row.mask = per_value(row.mask)?;
+            Ok(PassJourney {
+                row,
+                // One journey keeps exactly its own rows: no second test.
+                keep: match journeys.len() {
+                    1 => None,
+                    _ => p.keep().map(per_value).transpose()?,
+                },
+            })
         })
-        .collect();
+        .collect::<Result<_>>()?;
     // The data columns the journeys' expressions read, passed through for the kept rows.
     let mut raw: BTreeSet<Column> = BTreeSet::new();
     for j in &exprs {

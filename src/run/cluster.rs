@@ -51,7 +51,7 @@ pub async fn run_each_in(
     let (ctx, data) = open_for_in(ctx, options, config, sources).await?;
     let label = data.describe();
     let fingerprint = crate::io::fingerprint::fingerprint(data.files())?;
-    let scan = table_scan(&ctx).await?;
+    let scan = table_scan(&ctx, crate::data::TABLE).await?;
     let mut results: Vec<Option<JourneyResult>> = sources.iter().map(|_| None).collect();
     let mut failures = Vec::new();
     for (i, s) in sources.iter().enumerate() {

@@ -259,7 +259,19 @@ async fn scan(
 ) -> Result<(pass::PassOutput, kept::Kept, lower::pass::PassPlan), Diagnostic> {
     let clock = std::time::Instant::now();
     let label = data.describe();
-    let scan = table_scan(ctx).await?;
+    let scan = table_scan(ctx, data.pass_table).await?;
+    t.dictionaries = scan
+        .schema()
+        .fields()
+        .iter()
+        .filter(|f| {
+            matches!(
+                f.data_type(),
+                datafusion::arrow::datatypes::DataType::Dictionary(..)
+            )
+        })
+        .map(|f| f.name().clone())
+        .collect();
     let pieces: Vec<&lower::Pieces> = lowered.iter().map(|l| &l.pieces).collect();
     let planned = lower::pass::pass(&pieces, scan)
         .map_err(|e| Diagnostic::internal(format!("cannot plan the journeys: {e}")))?;
@@ -305,12 +317,13 @@ async fn scan(
     Ok((done, kept, planned))
 }
 
-/// The plan reading the registered activity table.
+/// The plan reading the registered activity table `name`.
 async fn table_scan(
     ctx: &SessionContext,
+    name: &str,
 ) -> Result<datafusion::logical_expr::LogicalPlan, Diagnostic> {
     Ok(ctx
-        .table(TABLE)
+        .table(name)
         .await
         .map_err(|e| Diagnostic::internal(format!("the data's table is not registered: {e}")))?
         .logical_plan()

@@ -20,6 +20,9 @@ pub struct Timings {
     /// Data files read, and not read (outside every period, hidden, empty, …).
     pub files_read: u64,
     pub files_skipped: u64,
+    /// The text columns the scan read as dictionaries, their rules tested once per distinct
+    /// value (`data::dictionary`).
+    pub dictionaries: Vec<String>,
     /// Parquet row groups read, and skipped by their statistics.
     pub row_groups_read: u64,
     pub row_groups_skipped: u64,
@@ -52,6 +55,10 @@ pub fn render(journey: &str, parse: Duration, t: &Timings, report: Duration) -> 
     } else {
         String::new()
     };
+    let dictionaries = match t.dictionaries.as_slice() {
+        [] => String::new(),
+        names => format!("  read as dictionaries {}\n", names.join(", ")),
+    };
     let spills = match t.spills {
         Some((files, bytes)) => format!(
             "  kept rows spilled to disk {files} times, {} MiB\n",
@@ -66,7 +73,7 @@ pub fn render(journey: &str, parse: Duration, t: &Timings, report: Duration) -> 
         ),
     };
     format!(
-        "timings for {journey}:\n  parse and check  {}\n  plan             {}\n  scan and filter  {}\n  chain search     {}\n  metrics          {}\n  report           {}\n  files read {}, not read {}\n{row_groups}  rows scanned {}, matched a stage {}{share}\n{spills}{streamed}",
+        "timings for {journey}:\n  parse and check  {}\n  plan             {}\n  scan and filter  {}\n  chain search     {}\n  metrics          {}\n  report           {}\n  files read {}, not read {}\n{row_groups}{dictionaries}  rows scanned {}, matched a stage {}{share}\n{spills}{streamed}",
         ms(parse),
         ms(t.plan),
         ms(t.scan),
