@@ -10,8 +10,9 @@
 //! Only for a data set of Parquet files read as the table is (one group, no partition values, no
 //! casts), and only for the text columns that every row group of its first files stores as a
 //! dictionary: a column that is not would be decoded and then re-encoded. The contact, time and
-//! activity id are never among them (they are read per row anyway). Everything else reads the
-//! table `activities` as before.
+//! activity id are never among them (they are read per row anyway). The pass reads this table
+//! only when some rule tests text by a pattern (`lower::pass::tests_patterns`); everything else
+//! reads the table `activities` as before.
 
 use crate::io::format::Format;
 use crate::io::listing::DataFile;

@@ -84,6 +84,20 @@ pub fn wrap(e: Expr, dictionaries: &BTreeSet<String>, value_type: &DataType) -> 
     .map(|t| t.data)
 }
 
+/// Whether `e` tests text by pattern (`contains`, `starts with`, `ends with`, `matches`): the
+/// tests whose cost grows with the text, so that testing each distinct value once pays.
+pub fn tests_patterns(e: &Expr) -> bool {
+    let mut found = false;
+    let _ = e.apply(|n| {
+        found |= matches!(n, Expr::ScalarFunction(f) if PURE_FUNCTIONS.contains(&f.name()));
+        Ok(match found {
+            true => TreeNodeRecursion::Stop,
+            false => TreeNodeRecursion::Continue,
+        })
+    });
+    found
+}
+
 /// Only parts that give every value an answer without failing.
 fn pure(e: &Expr) -> bool {
     let mut ok = true;

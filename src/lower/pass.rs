@@ -117,6 +117,17 @@ fn dictionaries(scan: &LogicalPlan) -> (BTreeSet<String>, DataType) {
     (names, values)
 }
 
+/// Whether the journeys' rules test text by pattern (`contains`, `starts with`, `ends with`,
+/// `matches`): only then does reading text columns as dictionaries pay. An equality or `in` on
+/// a decoded string is a length check and a short compare, as cheap as mapping a key to a
+/// per-value answer (docs/performance.md measured it slower on the sample shape).
+pub fn tests_patterns(journeys: &[&Pieces]) -> bool {
+    journeys.iter().any(|p| {
+        let masks = std::iter::once(&p.row.mask).chain(p.rules.iter().flatten());
+        masks.into_iter().any(per_value::tests_patterns)
+    })
+}
+
 /// Build the pass over `scan` for the journeys.
 pub fn pass(journeys: &[&Pieces], scan: LogicalPlan) -> Result<PassPlan> {
     let first = journeys[0];

@@ -259,7 +259,12 @@ async fn scan(
 ) -> Result<(pass::PassOutput, kept::Kept, lower::pass::PassPlan), Diagnostic> {
     let clock = std::time::Instant::now();
     let label = data.describe();
-    let scan = table_scan(ctx, data.pass_table).await?;
+    let pieces: Vec<&lower::Pieces> = lowered.iter().map(|l| &l.pieces).collect();
+    let table = match lower::pass::tests_patterns(&pieces) {
+        true => data.pass_table,
+        false => TABLE,
+    };
+    let scan = table_scan(ctx, table).await?;
     t.dictionaries = scan
         .schema()
         .fields()
@@ -272,7 +277,6 @@ async fn scan(
         })
         .map(|f| f.name().clone())
         .collect();
-    let pieces: Vec<&lower::Pieces> = lowered.iter().map(|l| &l.pieces).collect();
     let planned = lower::pass::pass(&pieces, scan)
         .map_err(|e| Diagnostic::internal(format!("cannot plan the journeys: {e}")))?;
     t.plan = clock.elapsed();
