@@ -11,7 +11,12 @@ use std::collections::BTreeSet;
 use std::path::Path;
 use std::process::ExitCode;
 
-pub fn run(args: &super::run::Common, dir: &Path) -> Result<ExitCode, String> {
+/// With `fail_under_kpi`, exit 1 when a stage of a journey written misses its KPI.
+pub fn run(
+    args: &super::run::Common,
+    dir: &Path,
+    fail_under_kpi: bool,
+) -> Result<ExitCode, String> {
     let (files, failed_files) = journeys::load_each(&args.journeys, args.error_format)?;
     let fail = |d: crate::diagnostics::Diagnostic, f: Option<&Loaded>| {
         journeys::report(&d, f, args.error_format);
@@ -105,10 +110,14 @@ pub fn run(args: &super::run::Common, dir: &Path) -> Result<ExitCode, String> {
             format!("; failed (above): {}", failures.join(", "))
         }
     );
+    let missed = match fail_under_kpi {
+        true => super::run::kpi_gate(&all),
+        false => None,
+    };
     Ok(if failed > 0 {
         ExitCode::FAILURE
     } else {
-        ExitCode::SUCCESS
+        missed.unwrap_or(ExitCode::SUCCESS)
     })
 }
 

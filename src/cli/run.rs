@@ -29,6 +29,10 @@ pub struct Args {
     compare: Option<PathBuf>,
     #[command(flatten)]
     compare_options: super::compare::CompareOptions,
+    /// Exit 1 (after printing the results) when a stage with a KPI reached fewer contacts than
+    /// its KPI, naming the stages on standard error: for scheduled checks.
+    #[arg(long)]
+    fail_under_kpi: bool,
 }
 
 /// What `journey run` and `journey report` share: the journeys, the data and how to run.
@@ -148,7 +152,7 @@ pub(super) fn default_partitions() -> u16 {
 
 pub fn run(args: Args) -> Result<ExitCode, String> {
     if let Some(dir) = &args.output_dir {
-        return super::batch::run(&args.common, dir);
+        return super::batch::run(&args.common, dir, args.fail_under_kpi);
     }
     let baseline = match &args.compare {
         Some(path) => Some(super::compare::baseline(path)?),
@@ -160,13 +164,24 @@ pub fn run(args: Args) -> Result<ExitCode, String> {
     let Some(results) = execute(&args.common, args.format, baseline.is_some())? else {
         return Ok(ExitCode::FAILURE);
     };
-    match baseline {
+    let code = match baseline {
         Some(b) => {
             let c = crate::report::compare::compare(&b, &results, args.compare_options.fail_over);
-            super::compare::show(&c, super::compare::CompareFormat::Text)
+            super::compare::show(&c, super::compare::CompareFormat::Text)?
         }
-        None => Ok(ExitCode::SUCCESS),
-    }
+        None => ExitCode::SUCCESS,
+    };
+    Ok(match args.fail_under_kpi {
+        true => kpi_gate(&results).unwrap_or(code),
+        false => code,
+    })
+}
+
+/// `--fail-under-kpi`: exit 1, naming the stages, when any misses its KPI.
+pub(super) fn kpi_gate(results: &[crate::run::results::JourneyResult]) -> Option<ExitCode> {
+    let text = report::kpi::report(&report::kpi::misses(results))?;
+    eprint!("{text}");
+    Some(ExitCode::FAILURE)
 }
 
 /// The mapping and the run options the arguments ask for, with the data listed.

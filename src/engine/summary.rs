@@ -315,13 +315,17 @@ pub struct StageFigures {
     pub from_first: Option<DurationFigures>,
 }
 
-/// Durations' nearest-rank median and 90th percentile, their sum (for the mean) and histogram,
-/// in microseconds.
+/// Durations' nearest-rank percentiles (25th, median, 75th, 90th, 95th, 99th), their sum (for
+/// the mean) and histogram, in microseconds.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DurationFigures {
     pub count: u64,
+    pub p25: i64,
     pub median: i64,
+    pub p75: i64,
     pub p90: i64,
+    pub p95: i64,
+    pub p99: i64,
     pub sum: i128,
     /// Per bucket of [`HISTOGRAM_BUCKETS`] (and one for longer).
     pub histogram: Vec<u64>,
@@ -352,8 +356,12 @@ fn durations(mut micros: Vec<i64>) -> Option<DurationFigures> {
     }
     Some(DurationFigures {
         count: micros.len() as u64,
+        p25: nearest_rank(&micros, 0.25),
         median: nearest_rank(&micros, 0.5),
+        p75: nearest_rank(&micros, 0.75),
         p90: nearest_rank(&micros, 0.9),
+        p95: nearest_rank(&micros, 0.95),
+        p99: nearest_rank(&micros, 0.99),
         sum,
         histogram,
     })

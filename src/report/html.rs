@@ -266,7 +266,7 @@ fn time_to_convert(out: &mut String, stages: &[StageResult]) {
         .map(|(_, d)| d.median_seconds)
         .fold(0.0, f64::max)
         .max(1.0);
-    out.push_str("<h2>Time to convert</h2>\n<p class=\"note\">Median time from the previous stage (mean in the tooltip).</p>\n<figure class=\"bars\" aria-label=\"Time to convert chart\">\n");
+    out.push_str("<h2>Time to convert</h2>\n<p class=\"note\">Median time from the previous stage (mean in the tooltip); below, its percentiles.</p>\n<figure class=\"bars\" aria-label=\"Time to convert chart\">\n");
     for (s, d) in rows {
         let _ = writeln!(
             out,
@@ -281,6 +281,40 @@ fn time_to_convert(out: &mut String, stages: &[StageResult]) {
         );
     }
     out.push_str("</figure>\n");
+    spread(out, stages);
+}
+
+/// The percentiles of the time from the previous stage, per stage.
+fn spread(out: &mut String, stages: &[StageResult]) {
+    out.push_str(
+        "<div class=\"scroll\"><table class=\"spread\">\n<thead><tr><th>#</th><th>Stage</th><th>25th</th><th>Median</th>\
+         <th>75th</th><th>90th</th><th>95th</th><th>99th</th><th>Mean</th></tr></thead>\n<tbody>\n",
+    );
+    for s in stages {
+        let Some(d) = s
+            .time_to_convert
+            .from_previous
+            .as_ref()
+            .filter(|d| d.count > 0)
+        else {
+            continue;
+        };
+        let t = |v: Option<f64>| v.map(human_duration).unwrap_or_default();
+        let _ = writeln!(
+            out,
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            s.number,
+            esc(&s.name),
+            t(d.p25_seconds),
+            human_duration(d.median_seconds),
+            t(d.p75_seconds),
+            human_duration(d.p90_seconds),
+            t(d.p95_seconds),
+            t(d.p99_seconds),
+            human_duration(d.mean_seconds),
+        );
+    }
+    out.push_str("</tbody>\n</table></div>\n");
 }
 
 /// Per group: contacts at stage 1 (outer bar) and at the last stage (inner bar).

@@ -3,6 +3,7 @@
 pub mod compare;
 pub mod contacts;
 pub mod html;
+pub mod kpi;
 mod table;
 
 use crate::diagnostics::Diagnostic;
@@ -70,12 +71,14 @@ struct StageRow<'a> {
     dropped_rate: Option<f64>,
     kpi: Option<u64>,
     kpi_progress: Option<f64>,
-    /// Median, p90 and mean seconds from the previous stage, then from the first.
-    ttc: [Option<f64>; 6],
+    /// Median, p90, mean, p25, p75, p95 and p99 seconds from the previous stage, then the same
+    /// from the first.
+    ttc: [Option<f64>; 14],
 }
 
 fn rows(results: &[JourneyResult]) -> Vec<StageRow<'_>> {
     let d = |v: &Option<Durations>, pick: fn(&Durations) -> f64| v.as_ref().map(pick);
+    let e = |v: &Option<Durations>, pick: fn(&Durations) -> Option<f64>| v.as_ref().and_then(pick);
     let mut out = Vec::new();
     for r in results {
         // The whole funnel, then each breakdown group (named by its value).
@@ -106,9 +109,17 @@ fn rows(results: &[JourneyResult]) -> Vec<StageRow<'_>> {
                         d(&t.from_previous, |x| x.median_seconds),
                         d(&t.from_previous, |x| x.p90_seconds),
                         d(&t.from_previous, |x| x.mean_seconds),
+                        e(&t.from_previous, |x| x.p25_seconds),
+                        e(&t.from_previous, |x| x.p75_seconds),
+                        e(&t.from_previous, |x| x.p95_seconds),
+                        e(&t.from_previous, |x| x.p99_seconds),
                         d(&t.from_first, |x| x.median_seconds),
                         d(&t.from_first, |x| x.p90_seconds),
                         d(&t.from_first, |x| x.mean_seconds),
+                        e(&t.from_first, |x| x.p25_seconds),
+                        e(&t.from_first, |x| x.p75_seconds),
+                        e(&t.from_first, |x| x.p95_seconds),
+                        e(&t.from_first, |x| x.p99_seconds),
                     ],
                 });
             }
@@ -117,7 +128,7 @@ fn rows(results: &[JourneyResult]) -> Vec<StageRow<'_>> {
     out
 }
 
-const COLUMNS: [&str; 18] = [
+const COLUMNS: [&str; 26] = [
     "journey",
     "breakdown",
     "stage",
@@ -133,9 +144,17 @@ const COLUMNS: [&str; 18] = [
     "ttc_prev_median_s",
     "ttc_prev_p90_s",
     "ttc_prev_mean_s",
+    "ttc_prev_p25_s",
+    "ttc_prev_p75_s",
+    "ttc_prev_p95_s",
+    "ttc_prev_p99_s",
     "ttc_first_median_s",
     "ttc_first_p90_s",
     "ttc_first_mean_s",
+    "ttc_first_p25_s",
+    "ttc_first_p75_s",
+    "ttc_first_p95_s",
+    "ttc_first_p99_s",
 ];
 
 /// A CSV cell, quoted when it holds a comma, a quote or a newline.
@@ -201,7 +220,7 @@ fn parquet(results: &[JourneyResult]) -> Result<Vec<u8>, Diagnostic> {
         count(|r| r.kpi),
         number(&|r| r.kpi_progress),
     ];
-    for k in 0..6 {
+    for k in 0..14 {
         columns.push(number(&|r| r.ttc[k]));
     }
     let fields: Vec<Field> = COLUMNS

@@ -105,6 +105,10 @@ fn durations(d: Option<DurationFigures>) -> Option<Durations> {
         median_seconds: secs(d.median),
         p90_seconds: secs(d.p90),
         mean_seconds: (sum / d.count as f64) / 1e6,
+        p25_seconds: Some(secs(d.p25)),
+        p75_seconds: Some(secs(d.p75)),
+        p95_seconds: Some(secs(d.p95)),
+        p99_seconds: Some(secs(d.p99)),
         histogram,
     })
 }
@@ -293,6 +297,10 @@ mod tests {
         let d = second_stage(&hours);
         assert_eq!(d.mean_seconds, 4.0 * 3600.0);
         assert_eq!(d.median_seconds, 2.0 * 3600.0);
+        // docs/semantics.md's example: ranks 1, 3, 4 and 4.
+        let h = |n: f64| Some(n * 3600.0);
+        let got = [d.p25_seconds, d.p75_seconds, d.p95_seconds, d.p99_seconds];
+        assert_eq!(got, [h(1.0), h(3.0), h(10.0), h(10.0)]);
     }
 
     #[test]

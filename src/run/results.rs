@@ -211,6 +211,16 @@ pub struct Durations {
     pub median_seconds: f64,
     pub p90_seconds: f64,
     pub mean_seconds: f64,
+    /// The 25th, 75th, 95th and 99th percentiles: absent only in results written before they
+    /// were (a baseline read back by `journey compare`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub p25_seconds: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub p75_seconds: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub p95_seconds: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub p99_seconds: Option<f64>,
     /// Contacts per duration bucket, in [`super::metrics::HISTOGRAM_BUCKETS`] order.
     pub histogram: Vec<Bucket>,
 }
