@@ -182,11 +182,7 @@ impl PerValue {
             return Ok(a.clone());
         }
         let ty = self.schema.field(0).data_type();
-        let own = match values.data_type() == ty {
-            true => values.clone(),
-            false => cast(values, ty)?,
-        };
-        let with_null = concat(&[own.as_ref(), new_null_array(ty, 1).as_ref()])?;
+        let with_null = concat(&[self.own(values)?.as_ref(), new_null_array(ty, 1).as_ref()])?;
         let n = with_null.len();
         let batch = RecordBatch::try_new(self.schema.clone(), vec![with_null])?;
         let answers = self.physical.evaluate(&batch)?.into_array(n)?;
@@ -198,13 +194,18 @@ impl PerValue {
         Ok(answers)
     }
 
-    /// The test on plain (not dictionary) values, row by row.
-    fn direct(&self, values: &ArrayRef) -> Result<ArrayRef> {
+    /// `values` as the type the test was planned for.
+    fn own(&self, values: &ArrayRef) -> Result<ArrayRef> {
         let ty = self.schema.field(0).data_type();
-        let own = match values.data_type() == ty {
+        Ok(match values.data_type() == ty {
             true => values.clone(),
             false => cast(values, ty)?,
-        };
+        })
+    }
+
+    /// The test on plain (not dictionary) values, row by row.
+    fn direct(&self, values: &ArrayRef) -> Result<ArrayRef> {
+        let own = self.own(values)?;
         let n = own.len();
         let batch = RecordBatch::try_new(self.schema.clone(), vec![own])?;
         self.physical.evaluate(&batch)?.into_array(n)
