@@ -11,6 +11,7 @@ fn program(order: Order) -> Program {
     let stage = |cond: Cond, optional: bool, window: Option<i64>| StageProgram {
         cond,
         window,
+        min_gap: None,
         optional,
     };
     Program {

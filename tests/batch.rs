@@ -45,7 +45,7 @@ fn a_batch_writes_every_journey_and_reports_the_failures() {
         "{err}"
     );
     assert!(
-        err.contains("wrote the results of 5 journeys to")
+        err.contains("wrote the results of 8 journeys to")
             && err.contains("failed (above): 1 journey, 1 journey file"),
         "{err}"
     );
@@ -54,7 +54,7 @@ fn a_batch_writes_every_journey_and_reports_the_failures() {
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
         .collect();
     names.sort();
-    assert_eq!(names.len(), 5 * 2 + 2, "{names:?}");
+    assert_eq!(names.len(), 8 * 2 + 2, "{names:?}");
     assert!(names.contains(&"small-business-loan--small-business-loan-demo.json".to_string()));
     assert!(
         names.contains(&"summary.csv".to_string())
@@ -84,7 +84,7 @@ fn a_batch_writes_every_journey_and_reports_the_failures() {
         .skip(1)
         .map(|l| l.split(',').next().unwrap())
         .collect();
-    assert_eq!(journeys_in_summary.len(), 5, "{summary}");
+    assert_eq!(journeys_in_summary.len(), 8, "{summary}");
     let _ = std::fs::remove_dir_all(&root);
 }
 

@@ -250,5 +250,5 @@ fn a_page_with_a_star_and_a_filter_that_contradicts_its_rule_are_warnings() {
         .help
         .as_deref()
         .unwrap()
-        .contains("url starts with \"/blog/\""));
+        .contains("write `like` before it: `page like \"/blog/*\"`"));
 }

@@ -185,6 +185,12 @@ fn stage_options_are_compared_one_by_one() {
     );
     let c = only(BASE, &window, Kind::StageWindow);
     assert_eq!((c.before, c.after.as_deref()), (None, Some("2 days")));
+    let gap = BASE.replace(
+        r#"stage "Clicked" {"#,
+        r#"stage "Clicked" { at least 48 hours after previous stage"#,
+    );
+    let c = only(BASE, &gap, Kind::StageGap);
+    assert_eq!((c.before, c.after.as_deref()), (None, Some("2 days")));
     let described = BASE.replace(
         r#"stage "Clicked" {"#,
         r#"stage "Clicked" { description "the email""#,

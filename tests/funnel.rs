@@ -1,8 +1,8 @@
 //! The funnel core against the naive reference (tests/support/reference.rs), on random
 //! histories: ties, repeated stages, stage-1 revisits, windows exactly at the boundary, one
 //! activity matching several stages, activities matching none, several `same` values, and
-//! unsorted input — for every order, with and without stage windows, exclusions, optional
-//! stages, `ties forbidden` and `same`.
+//! unsorted input — for every order, with and without stage windows, minimum gaps, exclusions,
+//! optional stages, `ties forbidden` and `same`.
 
 use crate::support::reference;
 use journey::engine::chain::stream::Stream;
@@ -62,6 +62,7 @@ fn program(o: Options) -> impl Strategy<Value = Program> {
             (
                 positive_cond(),
                 proptest::option::of(0i64..6),
+                proptest::option::weighted(0.3, 1i64..5),
                 proptest::bool::weighted(0.3),
             ),
             1..5,
@@ -78,13 +79,20 @@ fn program(o: Options) -> impl Strategy<Value = Program> {
                 let stages: Vec<StageProgram> = stages
                     .into_iter()
                     .enumerate()
-                    .map(|(i, (cond, w, optional))| StageProgram {
+                    .map(|(i, (cond, w, gap, optional))| StageProgram {
                         cond,
-                        // The checker refuses stage windows with `order any` (J3009).
+                        // The checker refuses stage windows and gaps on stage 1 (J3005) and
+                        // with `order any` (J3009); it allows a gap longer than a window only
+                        // as an error (J3014), but the engine must still find no chain.
                         window: if i == 0 || order == Order::Any {
                             None
                         } else {
                             w
+                        },
+                        min_gap: if i == 0 || order == Order::Any {
+                            None
+                        } else {
+                            gap
                         },
                         optional: i > 0 && optional,
                     })
@@ -313,6 +321,7 @@ fn stage(cond: Cond) -> StageProgram {
     StageProgram {
         cond,
         window: None,
+        min_gap: None,
         optional: false,
     }
 }
@@ -373,6 +382,24 @@ fn greedy_earliest_is_not_enough_with_stage_windows() {
         reach(&program, &[(0, A), (1, B), (10, B), (12, C)]),
         vec![Some(0), Some(10), Some(12)]
     );
+}
+
+#[test]
+fn a_minimum_gap_is_inclusive_and_picks_an_earlier_previous_stage() {
+    // Stage 2 at least 5 after stage 1: exactly 5 is enough, 4 is not.
+    let mut program = stages(&[Cond::Match(A), Cond::Match(B)]);
+    program.stages[1].min_gap = Some(5);
+    assert_eq!(reach(&program, &[(0, A), (5, B)]), vec![Some(0), Some(5)]);
+    assert_eq!(reach(&program, &[(1, A), (5, B)]), vec![Some(1)]);
+    // The latest stage 1 is too close; an earlier one is far enough back.
+    assert_eq!(
+        reach(&program, &[(0, A), (4, A), (6, B)]),
+        vec![Some(0), Some(6)]
+    );
+    // With a window it is a band: between 5 and 7 after.
+    program.stages[1].window = Some(7);
+    assert_eq!(reach(&program, &[(0, A), (8, B)]), vec![Some(0)]);
+    assert_eq!(reach(&program, &[(0, A), (7, B)]), vec![Some(0), Some(7)]);
 }
 
 #[test]

@@ -69,6 +69,9 @@ fn rules_and_conditions() {
         r#"visited page "/a""#,
         r#"visited page "/a" on channel "web""#,
         r#"landed on page "/a""#,
+        r#"visited page like "/blog/*""#,
+        r#"landed on page like "/p?ge" on channel "web""#,
+        r#"any activity where url like "*utm_source=*""#,
         r#"submitted form "f""#,
         r#"clicked link in email"#,
         r#"clicked link in email "e" where url contains "x""#,
@@ -122,6 +125,8 @@ fn options_and_blocks() {
         (Rule::period, "period 2025-09-01 .. 2025-12-01"),
         (Rule::within, "within 30 days"),
         (Rule::within, "within 7 days of previous stage"),
+        (Rule::min_gap, "at least 1 day after previous stage"),
+        (Rule::min_gap, "at least 36 hours after previous stage"),
         (Rule::order, "order strict"),
         (Rule::ties, "ties forbidden"),
         (

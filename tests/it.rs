@@ -29,6 +29,7 @@ mod layers;
 mod lsp;
 mod memory;
 mod partitions;
+mod patterns;
 mod registry;
 mod review;
 mod run;

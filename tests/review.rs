@@ -321,7 +321,7 @@ fn the_report_holds_every_part_and_escapes_text() {
     assert!(o.status.success());
     let html = stdout(&o);
     assert!(html.starts_with("<!doctype html>"));
-    assert_eq!(html.matches("<section class=\"journey\"").count(), 4);
+    assert_eq!(html.matches("<section class=\"journey\"").count(), 7);
     for part in [
         "<h2>Funnel</h2>",
         "<h2>Time to convert</h2>",

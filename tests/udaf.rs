@@ -15,6 +15,7 @@ fn program(order: Order, same: bool) -> Program {
     let stage = |cond, window, optional| StageProgram {
         cond,
         window,
+        min_gap: None,
         optional,
     };
     let window = |w| if order == Order::Any { None } else { Some(w) };

@@ -236,6 +236,7 @@ fn filter(f: &Filter, ds: &mut Vec<Diagnostic>) {
                             | CompareOp::StartsWith
                             | CompareOp::EndsWith
                             | CompareOp::Matches
+                            | CompareOp::Like
                     );
                     let ordering = matches!(
                         op,

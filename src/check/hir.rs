@@ -51,6 +51,8 @@ pub struct Stage {
     pub optional: bool,
     /// `within D of previous stage`, in microseconds (inclusive).
     pub window: Option<Spanned<i64>>,
+    /// `at least D after previous stage`, in microseconds (inclusive).
+    pub min_gap: Option<Spanned<i64>>,
     pub condition: StageCondition,
 }
 

@@ -5,6 +5,7 @@
 mod conditions;
 pub mod hir;
 mod options;
+pub mod pattern;
 pub mod rules;
 mod warnings;
 
@@ -199,7 +200,9 @@ fn check_journey(j: &ast::Journey, ds: &mut Vec<Diagnostic>) -> Option<hir::Jour
         }
     }
 
-    let window = opts.window.and_then(|w| options::duration_micros(w, ds));
+    let window = opts
+        .window
+        .and_then(|w| options::duration_micros(w, options::Limit::Window, ds));
     let period = opts.period.and_then(|(from, to, span)| {
         if from.node.micros >= to.node.micros {
             ds.push(
@@ -217,6 +220,18 @@ fn check_journey(j: &ast::Journey, ds: &mut Vec<Diagnostic>) -> Option<hir::Jour
         }
     });
 
+    if let Some(w) = &window {
+        for s in &stages {
+            if let Some(g) = s.min_gap.as_ref().filter(|g| g.node > w.node) {
+                ds.push(
+                    Diagnostic::new("J3014", "the minimum gap is longer than the journey window")
+                        .primary(g.span, "the stage must wait at least this long")
+                        .secondary(w.span, "but every stage must come within this of stage 1")
+                        .help("no contact can meet both: shorten the gap or lengthen the journey window"),
+                );
+            }
+        }
+    }
     if ds.iter().any(|d| d.is_error()) || stages.len() != opts.stages.len() {
         return None;
     }
@@ -283,25 +298,25 @@ fn check_stage(
                 None
             }
         });
-    let window = opts.window.and_then(|w| {
-        if index == 0 {
+    let window = opts
+        .window
+        .and_then(|w| after_previous(w, options::Limit::Window, index, order, ds));
+    let min_gap = opts
+        .min_gap
+        .and_then(|g| after_previous(g, options::Limit::Gap, index, order, ds));
+    if let (Some(w), Some(g)) = (&window, &min_gap) {
+        if g.node > w.node {
             ds.push(
-                Diagnostic::new("J3005", "the first stage has no previous stage")
-                    .primary(w.span, "a stage window needs a previous stage")
-                    .help("move the window to the journey (`within 30 days`) to limit the whole journey"),
+                Diagnostic::new("J3014", "the minimum gap is longer than the stage window")
+                    .primary(g.span, "the stage must wait at least this long")
+                    .secondary(
+                        w.span,
+                        "but may come at most this long after the previous stage",
+                    )
+                    .help("no contact can meet both: shorten the gap or lengthen the window"),
             );
-            return None;
         }
-        if order == ast::Order::Any {
-            ds.push(
-                Diagnostic::new("J3009", "stage windows do not apply to `order any`")
-                    .primary(w.span, "with `order any` stages have no previous stage")
-                    .help("use the journey window (`within 30 days`), or `order sequential`"),
-            );
-            return None;
-        }
-        options::duration_micros(w, ds)
-    });
+    }
     if let (Some(opt), 0) = (opts.optional, index) {
         ds.push(
             Diagnostic::new("J3010", "the first stage cannot be optional")
@@ -329,8 +344,44 @@ fn check_stage(
         kpi,
         optional: opts.optional.is_some(),
         window,
+        min_gap,
         condition: condition?,
     })
+}
+
+/// A stage's window or minimum gap: both are measured from the previous stage on the chain, so
+/// the first stage (J3005) and `order any` (J3009) have none.
+fn after_previous(
+    d: &Spanned<ast::Duration>,
+    limit: options::Limit,
+    index: usize,
+    order: ast::Order,
+    ds: &mut Vec<Diagnostic>,
+) -> Option<Spanned<i64>> {
+    let (what, needs) = match limit {
+        options::Limit::Window => ("stage windows", "a stage window needs a previous stage"),
+        options::Limit::Gap => ("minimum gaps", "a minimum gap needs a previous stage"),
+    };
+    if index == 0 {
+        ds.push(
+            Diagnostic::new("J3005", "the first stage has no previous stage")
+                .primary(d.span, needs)
+                .help(match limit {
+                    options::Limit::Window => "move the window to the journey (`within 30 days`) to limit the whole journey",
+                    options::Limit::Gap => "remove it: stage 1 is where contacts enter, nothing comes before it",
+                }),
+        );
+        return None;
+    }
+    if order == ast::Order::Any {
+        ds.push(
+            Diagnostic::new("J3009", format!("{what} do not apply to `order any`"))
+                .primary(d.span, "with `order any` stages have no previous stage")
+                .help("use the journey window (`within 30 days`), or `order sequential`"),
+        );
+        return None;
+    }
+    options::duration_micros(d, limit, ds)
 }
 
 fn check_name(name: &Spanned<String>, what: &str, ds: &mut Vec<Diagnostic>) {

@@ -34,6 +34,7 @@ pub struct StageOptions<'a> {
     pub kpi: Option<&'a Spanned<i64>>,
     pub optional: Option<Span>,
     pub window: Option<&'a Spanned<Duration>>,
+    pub min_gap: Option<&'a Spanned<Duration>>,
     pub when: Option<&'a Condition>,
 }
 
@@ -115,6 +116,11 @@ pub fn journey_options<'a>(j: &'a ast::Journey, ds: &mut Vec<Diagnostic>) -> Jou
                     .primary(item.span, "a stage window, in the journey")
                     .help("move it into the stage it limits, or write `within 30 days` for the whole journey"),
             ),
+            ItemKind::MinGap(_) => ds.push(
+                Diagnostic::new("J1010", "`at least … after previous stage` belongs in a stage")
+                    .primary(item.span, "a stage's minimum gap, in the journey")
+                    .help("move it into the stage that must wait, after its `when`"),
+            ),
             ItemKind::Segment(_) | ItemKind::Kpi(_) | ItemKind::Optional | ItemKind::When(_) => {
                 let kw = item.kind.keyword();
                 ds.push(
@@ -141,6 +147,7 @@ pub fn stage_options<'a>(s: &'a ast::Stage, ds: &mut Vec<Diagnostic>) -> StageOp
                 duration,
                 of_previous_stage: true,
             } if once.first(item, ds) => o.window = Some(duration),
+            ItemKind::MinGap(d) if once.first(item, ds) => o.min_gap = Some(d),
             ItemKind::When(c) if once.first(item, ds) => o.when = Some(c),
             ItemKind::Description(_)
             | ItemKind::Segment(_)
@@ -150,6 +157,7 @@ pub fn stage_options<'a>(s: &'a ast::Stage, ds: &mut Vec<Diagnostic>) -> StageOp
                 of_previous_stage: true,
                 ..
             }
+            | ItemKind::MinGap(_)
             | ItemKind::When(_) => {} // duplicate, reported
             ItemKind::Within {
                 duration,
@@ -187,13 +195,30 @@ pub fn stage_options<'a>(s: &'a ast::Stage, ds: &mut Vec<Diagnostic>) -> StageOp
     o
 }
 
+/// What a duration limits, for J3002 and J3008's words.
+#[derive(Clone, Copy)]
+pub enum Limit {
+    Window,
+    Gap,
+}
+
 /// A duration in microseconds: positive (J3002) and not absurdly long (J3008).
-pub fn duration_micros(d: &Spanned<Duration>, ds: &mut Vec<Diagnostic>) -> Option<Spanned<i64>> {
+pub fn duration_micros(
+    d: &Spanned<Duration>,
+    limit: Limit,
+    ds: &mut Vec<Diagnostic>,
+) -> Option<Spanned<i64>> {
+    let (noun, example) = match limit {
+        Limit::Window => ("window", "`within 30 days`"),
+        Limit::Gap => ("minimum gap", "`at least 1 day after previous stage`"),
+    };
     if d.node.amount <= 0 {
         ds.push(
-            Diagnostic::new("J3002", "a window must be longer than zero")
+            Diagnostic::new("J3002", format!("a {noun} must be longer than zero"))
                 .primary(d.span, "not a positive duration")
-                .help("write a positive amount, e.g. `within 30 days`; leave the window out for no limit"),
+                .help(format!(
+                    "write a positive amount, e.g. {example}; leave the {noun} out for no limit"
+                )),
         );
         return None;
     }
@@ -203,9 +228,11 @@ pub fn duration_micros(d: &Spanned<Duration>, ds: &mut Vec<Diagnostic>) -> Optio
         Some(us) if us <= CENTURY => Some(Spanned::new(us, d.span)),
         _ => {
             ds.push(
-                Diagnostic::new("J3008", "this window is longer than a century")
+                Diagnostic::new("J3008", format!("this {noun} is longer than a century"))
                     .primary(d.span, "too long")
-                    .help("windows are at most 100 years; leave the window out for no limit"),
+                    .help(format!(
+                        "a {noun} is at most 100 years; leave it out for no limit"
+                    )),
             );
             None
         }

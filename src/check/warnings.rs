@@ -37,19 +37,23 @@ fn rules_of<'a>(c: &'a ast::Condition, f: &mut dyn FnMut(&'a ast::Rule)) {
 /// W0005: a page is compared whole, so a `*` in it is a literal star, not "any text".
 fn page_looks_like_a_pattern(r: &ast::Rule, ds: &mut Vec<Diagnostic>) {
     let page = match &r.kind {
-        ast::RuleKind::VisitedPage { page, .. } | ast::RuleKind::LandedOnPage { page, .. } => page,
+        ast::RuleKind::VisitedPage {
+            page, like: false, ..
+        }
+        | ast::RuleKind::LandedOnPage {
+            page, like: false, ..
+        } => page,
         _ => return,
     };
-    let Some(star) = page.node.find('*') else {
+    if !page.node.contains('*') {
         return;
-    };
-    let prefix = &page.node[..star];
+    }
     ds.push(
         Diagnostic::new("W0005", format!("page \"{}\" is matched exactly, `*` included", page.node))
             .primary(page.span, "`*` is not a wildcard here")
             .help(format!(
-                "a page must equal the URL exactly; page patterns (`like`) are not in the language yet: until they are, `activity \"pagevisit\" where url starts with {}` matches the page visits under it",
-                crate::fmt::quote(prefix)
+                "a page must equal the URL exactly; for every page the pattern stands for, write `like` before it: `page like {}`",
+                crate::fmt::quote(&page.node)
             )),
     );
 }
@@ -62,8 +66,20 @@ fn filter_contradicts_rule(r: &ast::Rule, ds: &mut Vec<Diagnostic>) {
     use ast::RuleKind as K;
     let mut fixed: Vec<(&str, &crate::span::Spanned<String>)> = Vec::new();
     match &r.kind {
-        K::VisitedPage { page, channel } | K::LandedOnPage { page, channel } => {
-            fixed.push(("url", page));
+        K::VisitedPage {
+            page,
+            like,
+            channel,
+        }
+        | K::LandedOnPage {
+            page,
+            like,
+            channel,
+        } => {
+            // A pattern fixes no one URL to test the filter on.
+            if !like {
+                fixed.push(("url", page));
+            }
             fixed.extend(channel.iter().map(|c| ("channel", c)));
         }
         K::SubmittedForm { form } => fixed.push(("form", form)),
@@ -144,6 +160,7 @@ fn compare(v: &str, op: ast::CompareOp, with: &ast::CompareValue) -> bool {
                 O::StartsWith => v.starts_with(&w),
                 O::EndsWith => v.ends_with(&w),
                 O::Matches => regex::Regex::new(&w).map_or(true, |re| re.is_match(v)),
+                O::Like => super::pattern::matches(&w, v),
                 _ => true,
             }
         }

@@ -82,6 +82,7 @@ pub enum Kind {
     Segment,
     Optional,
     StageWindow,
+    StageGap,
     Condition,
 }
 
@@ -304,6 +305,8 @@ fn journey_changes(o: &Journey, n: &Journey) -> Vec<Change> {
         field(Kind::Optional, yes_no(was.optional), yes_no(s.optional));
         let window = |s: &Stage| s.window.as_ref().map(|w| canon::duration(w.node));
         field(Kind::StageWindow, window(was), window(s));
+        let gap = |s: &Stage| s.min_gap.as_ref().map(|g| canon::duration(g.node));
+        field(Kind::StageGap, gap(was), gap(s));
         field(
             Kind::Condition,
             Some(canon::condition(&was.condition)),
@@ -336,6 +339,12 @@ fn stage_summary(s: &Stage) -> String {
         out.push_str(&format!(
             "; within {} of previous stage",
             canon::duration(w.node)
+        ));
+    }
+    if let Some(g) = &s.min_gap {
+        out.push_str(&format!(
+            "; at least {} after previous stage",
+            canon::duration(g.node)
         ));
     }
     out

@@ -68,7 +68,7 @@ fn line(out: &mut String, c: &Change) {
         }
         Kind::StageDescription => format!("~ {stage}: description changed"),
         Kind::Description => "~ description changed".to_string(),
-        Kind::Kpi | Kind::Segment | Kind::Optional | Kind::StageWindow => {
+        Kind::Kpi | Kind::Segment | Kind::Optional | Kind::StageWindow | Kind::StageGap => {
             format!("~ {stage}: {} {before} → {after}", field(c.kind))
         }
         _ => format!("~ {}: {before} → {after}", field(c.kind)),
@@ -89,6 +89,7 @@ fn field(kind: Kind) -> &'static str {
         Kind::Segment => "segment",
         Kind::Optional => "optional",
         Kind::StageWindow => "window from previous stage",
+        Kind::StageGap => "minimum gap after previous stage",
         _ => "",
     }
 }

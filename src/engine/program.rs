@@ -44,6 +44,9 @@ pub struct StageProgram {
     pub cond: Cond,
     /// `within D of previous stage`, microseconds, inclusive.
     pub window: Option<i64>,
+    /// `at least D after previous stage`, microseconds, inclusive.
+    #[serde(default)]
+    pub min_gap: Option<i64>,
     /// `optional`: a chain may skip the stage (never the first).
     #[serde(default)]
     pub optional: bool,
@@ -75,6 +78,15 @@ pub struct Program {
 }
 
 impl Program {
+    /// The least time, in microseconds, from the previous link of a chain to stage `k`: its
+    /// minimum gap, and with `ties forbidden` at least one microsecond (strictly later).
+    pub fn gap(&self, k: usize) -> i64 {
+        self.stages[k]
+            .min_gap
+            .unwrap_or(0)
+            .max(i64::from(self.ties_forbidden))
+    }
+
     /// The stages a chain may have filled just before stage `k` (k > 0): `k - 1`, and further
     /// back over optional stages, nearest first.
     pub fn predecessors(&self, k: usize) -> impl Iterator<Item = usize> + '_ {

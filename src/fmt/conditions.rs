@@ -116,13 +116,28 @@ pub fn rule_text(r: &Rule) -> String {
         Some(s) => format!(" {}", quote(&s.node)),
         None => String::new(),
     };
+    let like = |like: &bool| if *like { "like " } else { "" };
     let mut out = match &r.kind {
-        RuleKind::VisitedPage { page, channel: c } => {
-            format!("visited page {}{}", quote(&page.node), channel(c))
-        }
-        RuleKind::LandedOnPage { page, channel: c } => {
-            format!("landed on page {}{}", quote(&page.node), channel(c))
-        }
+        RuleKind::VisitedPage {
+            page,
+            like: l,
+            channel: c,
+        } => format!(
+            "visited page {}{}{}",
+            like(l),
+            quote(&page.node),
+            channel(c)
+        ),
+        RuleKind::LandedOnPage {
+            page,
+            like: l,
+            channel: c,
+        } => format!(
+            "landed on page {}{}{}",
+            like(l),
+            quote(&page.node),
+            channel(c)
+        ),
         RuleKind::SubmittedForm { form } => format!("submitted form {}", quote(&form.node)),
         RuleKind::ClickedEmailLink { email } => format!("clicked link in email{}", opt(email)),
         RuleKind::OpenedEmail { email } => format!("opened email{}", opt(email)),

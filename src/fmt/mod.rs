@@ -234,6 +234,7 @@ fn item_text(kind: &ItemKind, level: usize) -> String {
             };
             format!("within {}{suffix}", duration_text(&duration.node))
         }
+        ItemKind::MinGap(d) => format!("at least {} after previous stage", duration_text(&d.node)),
         ItemKind::Order(o) => format!(
             "order {}",
             match o.node {

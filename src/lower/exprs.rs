@@ -14,6 +14,28 @@ use datafusion::functions::expr_fn::{concat, contains, ends_with, regexp_like, s
 use datafusion::logical_expr::{cast, lit, when, BinaryExpr, Expr, Operator, TryCast};
 use datafusion::prelude::ident;
 
+/// Text, or a dictionary of text (the pass's reading of a Parquet column).
+fn is_text(ty: &DataType) -> bool {
+    match ty {
+        DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View => true,
+        DataType::Dictionary(_, v) => is_text(v),
+        _ => false,
+    }
+}
+
+/// A `like` pattern as the cheapest exact test (check::pattern): equality, a prefix, a suffix
+/// or a substring where the wildcards allow, an anchored regular expression otherwise.
+fn pattern(col: Expr, p: &str) -> Expr {
+    use crate::check::pattern::{shape, Shape};
+    match shape(p) {
+        Shape::Exact(s) => col.eq(lit(s)),
+        Shape::Prefix(s) => starts_with(col, lit(s)),
+        Shape::Suffix(s) => ends_with(col, lit(s)),
+        Shape::Contains(s) => contains(col, lit(s)),
+        Shape::Regex(re) => regexp_like(col, lit(re), None),
+    }
+}
+
 impl Binding<'_> {
     /// A column of the data for a name used in the journey. A column the data lacks, has in
     /// some files only, or has with conflicting types is recorded (all of them are reported
@@ -271,20 +293,56 @@ impl Binding<'_> {
         Ok(self.column(name, Some(span))?.eq(lit(value)))
     }
 
+    /// A text operator (`contains`, `like`, …) needs a text column: on a number, a time or
+    /// true/false it has no meaning (J4002), and DataFusion would refuse to plan it.
+    fn text_column(&self, name: &str, op: CompareOp, span: Span) -> Result<Expr, Diagnostic> {
+        let col = self.column(name, Some(span))?;
+        match self.column_type(name) {
+            Some(ty) if !is_text(&ty) => {
+                let (column, _) = self.config.columns.resolve(name);
+                Err(Diagnostic::new(
+                    "J4002",
+                    format!(
+                        "column `{column}` ({}) has type {ty}, and `{}` compares text",
+                        self.label(),
+                        op.text()
+                    ),
+                )
+                .primary(span, format!("`{column}` is not text in the data"))
+                .help("compare numbers with `=`, `<`, `>=`, `in [...]`; or match another column"))
+            }
+            _ => Ok(col),
+        }
+    }
+
     /// A rule: its activity type(s), arguments and `where` filter.
     pub fn rule(&self, r: &RuleMatch) -> Result<Expr, Diagnostic> {
         let t = &self.config.activity_types;
         let s = r.span;
         let mut parts: Vec<Expr> = Vec::new();
         match &r.kind {
-            RuleKind::VisitedPage { page, channel } | RuleKind::LandedOnPage { page, channel } => {
+            RuleKind::VisitedPage {
+                page,
+                like,
+                channel,
+            }
+            | RuleKind::LandedOnPage {
+                page,
+                like,
+                channel,
+            } => {
                 let codes: Vec<&str> = if matches!(r.kind, RuleKind::VisitedPage { .. }) {
                     vec![&t.page_visit, &t.landing_page]
                 } else {
                     vec![&t.landing_page]
                 };
                 parts.push(self.type_is(&codes, s)?);
-                parts.push(self.equals("url", &page.node, page.span)?);
+                parts.push(if *like {
+                    let url = self.text_column("url", CompareOp::Like, page.span)?;
+                    pattern(url, &page.node)
+                } else {
+                    self.equals("url", &page.node, page.span)?
+                });
                 if let Some(c) = channel {
                     parts.push(self.equals("channel", &c.node, c.span)?);
                 }
@@ -333,7 +391,19 @@ impl Binding<'_> {
                 Ok(es.into_iter().reduce(Expr::or).unwrap_or(lit(false)))
             }
             FilterKind::Compare(c) => {
-                let mut col = self.column(&c.column.node, Some(c.column.span))?;
+                let text_op = matches!(
+                    c.op.node,
+                    CompareOp::Contains
+                        | CompareOp::StartsWith
+                        | CompareOp::EndsWith
+                        | CompareOp::Matches
+                        | CompareOp::Like
+                );
+                let mut col = if text_op {
+                    self.text_column(&c.column.node, c.op.node, c.column.span)?
+                } else {
+                    self.column(&c.column.node, Some(c.column.span))?
+                };
                 let numeric = |l: &Literal| matches!(l, Literal::Integer(_) | Literal::Float(_));
                 let compares_numbers = match &c.value {
                     CompareValue::One(l) => numeric(&l.node),
@@ -365,6 +435,13 @@ impl Binding<'_> {
                     CompareOp::StartsWith => starts_with(col, one()),
                     CompareOp::EndsWith => ends_with(col, one()),
                     CompareOp::Matches => regexp_like(col, one(), None),
+                    CompareOp::Like => match &c.value {
+                        CompareValue::One(Spanned {
+                            node: Literal::String(p),
+                            ..
+                        }) => pattern(col, p),
+                        _ => lit(false),
+                    },
                     CompareOp::In => match &c.value {
                         CompareValue::List(l) => {
                             col.in_list(l.node.iter().map(|v| literal(&v.node)).collect(), false)
@@ -535,16 +612,31 @@ pub struct RuleParts {
     pub mapping: Option<&'static str>,
     /// (column, value) pairs the rule needs equal.
     pub args: Vec<(String, String)>,
+    /// (column, pattern) pairs the rule needs `like` (check::pattern).
+    pub patterns: Vec<(String, String)>,
     pub filtered: bool,
 }
 
 pub fn rule_parts(r: &RuleMatch, config: &crate::config::Config) -> RuleParts {
     let t = &config.activity_types;
     let column = |name: &str| config.columns.resolve(name).0.to_string();
+    let mut patterns = Vec::new();
     let (codes, mapping, args): (Vec<&str>, Option<&'static str>, Vec<(String, String)>) = match &r
         .kind
     {
-        RuleKind::VisitedPage { page, channel } | RuleKind::LandedOnPage { page, channel } => {
+        RuleKind::VisitedPage {
+            page,
+            like,
+            channel,
+        }
+        | RuleKind::LandedOnPage {
+            page,
+            like,
+            channel,
+        } => {
+            if *like {
+                patterns.push((column("url"), page.node.clone()));
+            }
             let (codes, key): (Vec<&str>, _) = if matches!(r.kind, RuleKind::VisitedPage { .. }) {
                 (
                     vec![&t.page_visit, &t.landing_page],
@@ -553,7 +645,10 @@ pub fn rule_parts(r: &RuleMatch, config: &crate::config::Config) -> RuleParts {
             } else {
                 (vec![&t.landing_page], "activity_types.landing_page")
             };
-            let mut args = vec![(column("url"), page.node.clone())];
+            let mut args = Vec::new();
+            if !like {
+                args.push((column("url"), page.node.clone()));
+            }
             if let Some(c) = channel {
                 args.push((column("channel"), c.node.clone()));
             }
@@ -590,6 +685,7 @@ pub fn rule_parts(r: &RuleMatch, config: &crate::config::Config) -> RuleParts {
         codes: codes.into_iter().map(str::to_string).collect(),
         mapping,
         args,
+        patterns,
         filtered: r.filter.is_some(),
     }
 }

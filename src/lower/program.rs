@@ -40,6 +40,7 @@ pub fn program(j: &hir::Journey) -> Program {
             .map(|s| StageProgram {
                 cond: condition(rules, &s.condition),
                 window: s.window.as_ref().map(|w| w.node),
+                min_gap: s.min_gap.as_ref().map(|g| g.node),
                 optional: s.optional,
             })
             .collect(),

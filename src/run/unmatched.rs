@@ -205,7 +205,7 @@ impl Seen {
             if counts[b] > 0 {
                 continue;
             }
-            for (column, _) in &p.args {
+            for (column, _) in p.args.iter().chain(&p.patterns) {
                 let codes = wanted.entry(column.clone()).or_default();
                 codes.extend(p.codes.iter().cloned());
             }
@@ -256,7 +256,12 @@ impl Seen {
                 ),
             };
         }
-        for (column, value) in &p.args {
+        let kinds = present
+            .iter()
+            .map(|c| format!("`{c}`"))
+            .collect::<Vec<_>>()
+            .join(" or ");
+        let of_types = |column: &String| {
             let mut of_types: BTreeMap<String, u64> = BTreeMap::new();
             for c in &present {
                 if let Some(vs) = self.values.get(&(column.clone(), (*c).clone())) {
@@ -265,14 +270,31 @@ impl Seen {
                     }
                 }
             }
+            of_types
+        };
+        for (column, pattern) in &p.patterns {
+            let of_types = of_types(column);
+            if of_types
+                .keys()
+                .any(|v| crate::check::pattern::matches(pattern, v))
+            {
+                continue;
+            }
+            return match of_types.is_empty() {
+                true => format!(
+                    "`{text}`: no {kinds} activity in scope has a value in column `{column}`"
+                ),
+                false => format!(
+                    "`{text}`: no {kinds} activity in scope has a {column} like `{pattern}`; the most frequent: {}",
+                    most_frequent(&of_types, SHOWN)
+                ),
+            };
+        }
+        for (column, value) in &p.args {
+            let of_types = of_types(column);
             if of_types.contains_key(value) {
                 continue;
             }
-            let kinds = present
-                .iter()
-                .map(|c| format!("`{c}`"))
-                .collect::<Vec<_>>()
-                .join(" or ");
             return match closest(std::iter::once(value.as_str()), &of_types) {
                 Some(c) => format!(
                     "`{text}`: no {kinds} activity in scope has {column} `{value}`; did you mean {c}?"

@@ -49,6 +49,8 @@ pub enum ItemKind {
         duration: Spanned<Duration>,
         of_previous_stage: bool,
     },
+    /// `at least D after previous stage` (a stage's minimum gap).
+    MinGap(Spanned<Duration>),
     Order(Spanned<Order>),
     Ties(Spanned<Ties>),
     Exclude {
@@ -80,6 +82,7 @@ impl ItemKind {
                 of_previous_stage: true,
                 ..
             } => "within … of previous stage",
+            ItemKind::MinGap(_) => "at least … after previous stage",
             ItemKind::Order(_) => "order",
             ItemKind::Ties(_) => "ties",
             ItemKind::Exclude { .. } => "exclude",
@@ -229,12 +232,15 @@ pub struct Rule {
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub enum RuleKind {
+    /// `like`: `page` is a pattern (check::pattern), not the exact URL.
     VisitedPage {
         page: Spanned<String>,
+        like: bool,
         channel: Option<Spanned<String>>,
     },
     LandedOnPage {
         page: Spanned<String>,
+        like: bool,
         channel: Option<Spanned<String>>,
     },
     SubmittedForm {
@@ -290,6 +296,8 @@ pub enum CompareOp {
     StartsWith,
     EndsWith,
     Matches,
+    /// A `*`/`?` pattern (check::pattern).
+    Like,
     In,
     IsNull,
     IsNotNull,
@@ -308,6 +316,7 @@ impl CompareOp {
             CompareOp::StartsWith => "starts with",
             CompareOp::EndsWith => "ends with",
             CompareOp::Matches => "matches",
+            CompareOp::Like => "like",
             CompareOp::In => "in",
             CompareOp::IsNull => "is null",
             CompareOp::IsNotNull => "is not null",

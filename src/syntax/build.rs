@@ -107,6 +107,10 @@ impl Builder {
                     of_previous_stage: inner.next().is_some(),
                 }
             }
+            R::min_gap => {
+                let _least = inner.next();
+                ItemKind::MinGap(self.duration(inner.next().expect("duration")))
+            }
             R::order => {
                 let k = inner.next().expect("order_kind");
                 let order = match k.as_str() {
@@ -296,6 +300,7 @@ impl Builder {
             self.where_or(or)
         });
         let rule = k.as_rule();
+        let like = k.clone().into_inner().any(|c| c.as_rule() == R::kw_like);
         let strings: Vec<Spanned<String>> = k
             .into_inner()
             .filter_map(|c| match c.as_rule() {
@@ -311,10 +316,12 @@ impl Builder {
         let kind = match rule {
             R::visited_page => RuleKind::VisitedPage {
                 page: strings.next().expect("page"),
+                like,
                 channel: strings.next(),
             },
             R::landed_on_page => RuleKind::LandedOnPage {
                 page: strings.next().expect("page"),
+                like,
                 channel: strings.next(),
             },
             R::submitted_form => RuleKind::SubmittedForm {
@@ -411,6 +418,7 @@ impl Builder {
                     R::kw_contains => CompareOp::Contains,
                     R::starts_with => CompareOp::StartsWith,
                     R::ends_with => CompareOp::EndsWith,
+                    R::kw_like => CompareOp::Like,
                     _ => CompareOp::Matches,
                 };
                 let lit = self.literal(inner.next().expect("literal"));

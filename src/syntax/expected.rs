@@ -20,6 +20,7 @@ pub fn describe(rule: R) -> Option<&'static str> {
         within | kw_within => "`within`",
         of_previous_stage | kw_of => "`of`",
         kw_previous => "`previous`",
+        kw_after => "`after`",
         order | kw_order => "`order`",
         order_kind => "`sequential`, `strict` or `any`",
         kw_sequential => "`sequential`",
@@ -49,7 +50,7 @@ pub fn describe(rule: R) -> Option<&'static str> {
         all_of | kw_all => "`all of`",
         any_of => "`any of`",
         kw_any => "`any`",
-        counted | kw_at => "`at least`",
+        counted | kw_at | min_gap => "`at least`",
         kw_least => "`least`",
         kw_times => "`times`",
         activity_rule | rule_kind => "a rule such as `visited page`",
@@ -75,9 +76,10 @@ pub fn describe(rule: R) -> Option<&'static str> {
         null_test | kw_is => "`is`",
         kw_null => "`null`",
         compare_op | op_ne | op_le | op_ge | op_lt | op_gt | op_eq => {
-            "an operator (`=`, `!=`, `<`, `contains`, `starts with`, `matches`, …)"
+            "an operator (`=`, `!=`, `<`, `contains`, `starts with`, `matches`, `like`, …)"
         }
         kw_contains => "`contains`",
+        kw_like => "`like`",
         starts_with | kw_starts => "`starts with`",
         ends_with | kw_ends => "`ends with`",
         kw_with => "`with`",
@@ -133,6 +135,7 @@ const ITEM_WORDS: &[&str] = &[
     "segment",
     "kpi",
     "optional",
+    "at",
     "when",
 ];
 
@@ -145,6 +148,7 @@ pub const ALL_KEYWORDS: &[&str] = &[
     "within",
     "of",
     "previous",
+    "after",
     "order",
     "sequential",
     "strict",
@@ -195,6 +199,7 @@ pub const ALL_KEYWORDS: &[&str] = &[
     "ends",
     "with",
     "matches",
+    "like",
     "true",
     "false",
 ];
@@ -217,17 +222,19 @@ fn keywords_of(r: R) -> Vec<&'static str> {
         condition | or_expr | and_expr | unary | primary | unary_counted | activity_rule
         | rule_kind => CONDITION_WORDS,
         stage | description | period | within | order | ties | exclude | breakdown | same
-        | trend | segment | kpi | optional | when => ITEM_WORDS,
+        | trend | segment | kpi | optional | min_gap | when => ITEM_WORDS,
         journey | kw_journey => &["journey"],
         kw_stage | stage_ref => &["stage"],
         order_kind => &["sequential", "strict", "any"],
         ties_kind => &["allowed", "forbidden"],
         trend_kind => &["daily", "weekly", "monthly"],
-        compare_op => &["contains", "starts", "ends", "matches"],
+        compare_op => &["contains", "starts", "ends", "matches", "like"],
+        kw_like => &["like"],
         null_test | kw_is => &["is"],
         in_list | kw_in => &["in"],
         of_previous_stage | kw_of => &["of"],
         kw_previous => &["previous"],
+        kw_after => &["after"],
         where_clause | kw_where => &["where"],
         on_channel | kw_on => &["on"],
         kw_channel => &["channel"],

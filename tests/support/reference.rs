@@ -133,6 +133,11 @@ impl View<'_> {
                         return false;
                     }
                 }
+                if let Some(g) = program.stages[k].min_gap {
+                    if self.time(p) - self.time(c) < g {
+                        return false;
+                    }
+                }
             }
             if !self.stage_at(k, prev.map(|l| l.1), p) {
                 return false;

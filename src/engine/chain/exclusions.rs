@@ -26,7 +26,7 @@
 //! (position, then stage) whose stored states include one with the chain's start that meets
 //! every exclusion the links chosen after it impose.
 
-use super::{first_at_or_after, times_of, Ctx, Found, Order, NONE};
+use super::{first_at_or_after, last_gap_before, times_of, Ctx, Found, Order, NONE};
 use std::collections::HashMap;
 
 /// The exclusion does not constrain the chain.
@@ -190,15 +190,12 @@ impl Search<'_> {
             // The run before p is fixed: its predecessor is exactly at `hi`.
             let c = hi as usize;
             let tc = rows[c].time;
-            if (program.ties_forbidden && tc >= t) || window.is_some_and(|d| t - tc > d) {
+            if t - tc < program.gap(k) || window.is_some_and(|d| t - tc > d) {
                 return None;
             }
             return Some((c, c));
         }
-        let mut hi = hi;
-        if program.ties_forbidden {
-            hi = hi.min(first_at_or_after(rows, t) as i64 - 1);
-        }
+        let hi = last_gap_before(rows, t, program.gap(k), hi);
         let lo = window.map_or(0, |d| first_at_or_after(rows, t.saturating_sub(d)));
         if hi < 0 || lo as i64 > hi {
             return None;

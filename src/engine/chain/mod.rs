@@ -381,6 +381,16 @@ fn first_at_or_after(rows: &[Row], t: i64) -> usize {
     rows.partition_point(|r| r.time < t)
 }
 
+/// The last position a stage completing at time `t` may follow when it needs `gap` after its
+/// predecessor (every position up to `hi` when the gap is 0); negative when there is none.
+fn last_gap_before(rows: &[Row], t: i64, gap: i64, hi: i64) -> i64 {
+    if gap == 0 {
+        return hi;
+    }
+    // Predecessor times at most t - gap, i.e. before t - gap + 1.
+    hi.min(first_at_or_after(rows, t.saturating_sub(gap) + 1) as i64 - 1)
+}
+
 /// Range maximum over a fixed array, ties to the later position. Rebuilt in place for each
 /// array, so its levels are allocated once per run, not once per contact.
 #[derive(Default)]

@@ -1,7 +1,9 @@
 //! `order sequential` and `order strict` without exclusions: per (stage, completing position),
 //! the latest stage-1 start of any valid chain, and the predecessor it came from.
 
-use super::{first_at_or_after, times_of, Ctx, Found, Order, RangeMax, Tables, NONE};
+use super::{
+    first_at_or_after, last_gap_before, times_of, Ctx, Found, Order, RangeMax, Tables, NONE,
+};
 
 /// The search's tables, kept from one contact to the next (see [`super::Scratch`]).
 #[derive(Default)]
@@ -79,16 +81,14 @@ pub(super) fn search(ctx: &Ctx, scratch: &mut Scratch) -> Option<Found> {
                     // The run before p is fixed: its predecessor is exactly at `hi`.
                     let c = hi as usize;
                     let tc = rows[c].time;
-                    if (program.ties_forbidden && tc >= t) || window.is_some_and(|d| t - tc > d) {
+                    if t - tc < program.gap(k) || window.is_some_and(|d| t - tc > d) {
                         continue;
                     }
                     (start[c], c)
                 } else {
-                    let mut hi = hi;
-                    if program.ties_forbidden {
-                        // The previous stage strictly earlier in time.
-                        hi = hi.min(first_at_or_after(rows, t) as i64 - 1);
-                    }
+                    // The previous stage at least the stage's gap earlier (strictly earlier
+                    // with `ties forbidden`).
+                    let hi = last_gap_before(rows, t, program.gap(k), hi);
                     let lo = window.map_or(0, |d| first_at_or_after(rows, t.saturating_sub(d)));
                     if hi < 0 || lo as i64 > hi {
                         continue;

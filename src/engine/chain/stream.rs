@@ -10,8 +10,9 @@
 //! - `order sequential` with plain matches: a later position may use any earlier one in its
 //!   window, so a predecessor is useless once a later one has a start at least as late (ties go
 //!   to the later position, as in the range maximum) — a queue of decreasing starts, whose front
-//!   is the answer, and which the stage window empties from the front. With `ties forbidden`,
-//!   the predecessors at the current time wait until the time moves on.
+//!   is the answer, and which the stage window empties from the front. With a minimum gap (or
+//!   `ties forbidden`, a gap of one microsecond), the predecessors wait until they are the gap
+//!   behind the current time.
 //! - `order strict`: the predecessor is exactly the position before the stage's run (`n`
 //!   positions back for `at least n times`), so the last `n + 1` positions are enough.
 //!
@@ -64,8 +65,9 @@ struct Candidate {
 struct Stage {
     /// `order sequential`: starts strictly decreasing from the front.
     ready: VecDeque<Candidate>,
-    /// `ties forbidden`: the candidates at the current time, not usable before the time moves.
-    waiting: Vec<Candidate>,
+    /// A minimum gap or `ties forbidden`: the candidates less than the stage's gap before the
+    /// current time, not usable yet (in position order, so their times never decrease).
+    waiting: VecDeque<Candidate>,
     /// `order strict`: the candidates of the last `times` positions.
     recent: VecDeque<Candidate>,
     /// `order strict`: the first position of the current run of activities matching the stage.
@@ -252,12 +254,12 @@ fn step(program: &Program, conds: &[StageCond], search: &mut Search, p: usize, r
     let mut best: Vec<Option<State>> = vec![None; conds.len()];
     for (k, cond) in conds.iter().enumerate() {
         let stage = &mut search.stages[k];
-        if program.ties_forbidden {
-            // Predecessors strictly earlier than `t` may be used from now on.
-            if stage.waiting.first().is_some_and(|c| c.time < t) {
-                for c in std::mem::take(&mut stage.waiting) {
-                    stage.offer(c);
-                }
+        if k > 0 {
+            // Predecessors at least the stage's gap before `t` may be used from now on.
+            let gap = program.gap(k);
+            while stage.waiting.front().is_some_and(|c| t - c.time >= gap) {
+                let c = stage.waiting.pop_front().expect("a front");
+                stage.offer(c);
             }
         }
         let matched = row.mask & cond.mask != 0;
@@ -299,8 +301,7 @@ fn step(program: &Program, conds: &[StageCond], search: &mut Search, p: usize, r
             };
             match stage.recent.iter().find(|r| r.pos == c) {
                 Some(r)
-                    if (!program.ties_forbidden || r.time < t)
-                        && window.is_none_or(|d| t - r.time <= d) =>
+                    if t - r.time >= program.gap(k) && window.is_none_or(|d| t - r.time <= d) =>
                 {
                     &r.state
                 }
@@ -368,8 +369,8 @@ fn step(program: &Program, conds: &[StageCond], search: &mut Search, p: usize, r
         };
         if strict {
             stage.recent.push_back(c);
-        } else if program.ties_forbidden {
-            stage.waiting.push(c);
+        } else if program.gap(k) > 0 {
+            stage.waiting.push_back(c);
         } else {
             stage.offer(c);
         }
