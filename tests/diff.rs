@@ -150,6 +150,8 @@ fn journey_options_are_compared_by_meaning() {
         .equal
     );
     only(BASE, &add("trend weekly"), Kind::Trend);
+    let c = only(BASE, &add("count by account"), Kind::CountBy);
+    assert_eq!(c.after.as_deref(), Some("account"));
     let c = only(BASE, &add("period 2025-09-01 .. 2025-10-01"), Kind::Period);
     assert_eq!(c.after.as_deref(), Some("2025-09-01 .. 2025-10-01"));
     only(

@@ -112,6 +112,7 @@ const TOKENS: &[&str] = &[
     "of previous stage",
     "at least 2 days after previous stage",
     "after",
+    "count by account",
     "any of",
     "all of",
     "at least 2 times:",

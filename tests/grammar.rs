@@ -134,6 +134,7 @@ fn options_and_blocks() {
             r#"exclude when submitted form "u" between stage 2 and stage "Four""#,
         ),
         (Rule::breakdown, "by utm_source"),
+        (Rule::count_by, "count by account_id"),
         (Rule::same, "same product_id"),
         (Rule::trend, "trend weekly"),
         (Rule::segment, "segment target-group"),

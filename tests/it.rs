@@ -13,6 +13,7 @@ mod browser;
 mod cli;
 mod cluster;
 mod completions;
+mod count_by;
 mod diagnostics;
 mod dictionary;
 mod diff;

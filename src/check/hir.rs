@@ -23,6 +23,8 @@ pub struct Journey {
     pub exclusions: Vec<Exclusion>,
     /// Breakdown column (`by`).
     pub by: Option<Spanned<String>>,
+    /// `count by`: the column whose value is the funnel's unit (the contact when `None`).
+    pub count_by: Option<Spanned<String>>,
     /// Hold-constant columns (`same`).
     pub same: Vec<Spanned<String>>,
     pub trend: Option<Trend>,

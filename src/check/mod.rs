@@ -246,6 +246,7 @@ fn check_journey(j: &ast::Journey, ds: &mut Vec<Diagnostic>) -> Option<hir::Jour
         ties: opts.ties.map(|t| t.node).unwrap_or(ast::Ties::Allowed),
         exclusions,
         by: opts.by.cloned(),
+        count_by: opts.count_by.cloned(),
         same: opts.same.into_iter().cloned().collect(),
         trend: opts.trend.map(|t| t.node),
         stages,

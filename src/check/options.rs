@@ -22,6 +22,7 @@ pub struct JourneyOptions<'a> {
     pub ties: Option<&'a Spanned<ast::Ties>>,
     pub exclusions: Vec<ExclusionItem<'a>>,
     pub by: Option<&'a Spanned<String>>,
+    pub count_by: Option<&'a Spanned<String>>,
     pub same: Vec<&'a Spanned<String>>,
     pub trend: Option<&'a Spanned<ast::Trend>>,
     pub stages: Vec<&'a ast::Stage>,
@@ -97,6 +98,7 @@ pub fn journey_options<'a>(j: &'a ast::Journey, ds: &mut Vec<Diagnostic>) -> Jou
             ItemKind::Order(x) if once.first(item, ds) => o.order = Some(x),
             ItemKind::Ties(x) if once.first(item, ds) => o.ties = Some(x),
             ItemKind::By(x) if once.first(item, ds) => o.by = Some(x),
+            ItemKind::CountBy(x) if once.first(item, ds) => o.count_by = Some(x),
             ItemKind::Trend(x) if once.first(item, ds) => o.trend = Some(x),
             ItemKind::Description(_)
             | ItemKind::Period { .. }
@@ -107,6 +109,7 @@ pub fn journey_options<'a>(j: &'a ast::Journey, ds: &mut Vec<Diagnostic>) -> Jou
             | ItemKind::Order(_)
             | ItemKind::Ties(_)
             | ItemKind::By(_)
+            | ItemKind::CountBy(_)
             | ItemKind::Trend(_) => {} // duplicate, reported
             ItemKind::Within {
                 of_previous_stage: true,
@@ -181,6 +184,7 @@ pub fn stage_options<'a>(s: &'a ast::Stage, ds: &mut Vec<Diagnostic>) -> StageOp
             | ItemKind::Ties(_)
             | ItemKind::Exclude { .. }
             | ItemKind::By(_)
+            | ItemKind::CountBy(_)
             | ItemKind::Same(_)
             | ItemKind::Trend(_) => {
                 let kw = item.kind.keyword();

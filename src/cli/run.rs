@@ -280,8 +280,14 @@ pub fn execute(
     };
     drop(bar);
     for r in results.iter().filter(|r| r.rows_skipped > 0) {
+        // Rows without a unit value are always skipped under `count by`; the others only
+        // because they were asked to be.
+        let why = match r.skipped_rows.must_fail() {
+            true => "--on-bad-rows skip",
+            false => "count by",
+        };
         eprintln!(
-            "warning: skipped {} for journey \"{}\" (--on-bad-rows skip)",
+            "warning: skipped {} for journey \"{}\" ({why})",
             crate::report::skipped_rows_text(&r.skipped_rows),
             r.journey
         );

@@ -83,6 +83,7 @@ pub enum Kind {
     Optional,
     StageWindow,
     StageGap,
+    CountBy,
     Condition,
 }
 
@@ -204,6 +205,8 @@ fn journey_changes(o: &Journey, n: &Journey) -> Vec<Change> {
     option(Kind::Ties, ties(o), ties(n));
     let by = |j: &Journey| j.by.as_ref().map(|b| b.node.clone());
     option(Kind::By, by(o), by(n));
+    let unit = |j: &Journey| j.count_by.as_ref().map(|b| b.node.clone());
+    option(Kind::CountBy, unit(o), unit(n));
     let same = |j: &Journey| {
         let set: BTreeSet<&str> = j.same.iter().map(|s| s.node.as_str()).collect();
         (!set.is_empty()).then(|| set.into_iter().collect::<Vec<_>>().join(", "))

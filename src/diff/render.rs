@@ -83,6 +83,7 @@ fn field(kind: Kind) -> &'static str {
         Kind::Order => "order",
         Kind::Ties => "ties",
         Kind::By => "by",
+        Kind::CountBy => "count by",
         Kind::Same => "same",
         Kind::Trend => "trend",
         Kind::Kpi => "kpi",

@@ -263,6 +263,7 @@ fn item_text(kind: &ItemKind, level: usize) -> String {
             )
         }
         ItemKind::By(c) => format!("by {}", c.node),
+        ItemKind::CountBy(c) => format!("count by {}", c.node),
         ItemKind::Same(c) => format!("same {}", c.node),
         ItemKind::Trend(t) => format!(
             "trend {}",

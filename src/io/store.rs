@@ -577,7 +577,10 @@ pub fn failure(spec: &str, remote: &Remote, e: datafusion::object_store::Error) 
             format!("check the {container}'s name and the store's endpoint"),
         ),
         _ if why.contains("AccessDenied")
-            || why.contains("403")
+            // The status as the HTTP client words it; not any "403" (a retry's duration,
+            // "in 2.440345536s", holds one).
+            || why.contains("403 Forbidden")
+            || why.contains("status 403")
             || why.contains("SignatureDoesNotMatch")
             || why.contains("InvalidAccessKeyId") =>
         {

@@ -196,7 +196,11 @@ pub fn lower(
     scan: LogicalPlan,
 ) -> Result<Lowered, Diagnostic> {
     let program = program::program(j);
-    let contact = binding.column("contact", None)?;
+    // The funnel's unit: the contact, or the `count by` column's value.
+    let contact = match &j.count_by {
+        Some(unit) => binding.column(&unit.node, Some(unit.span))?,
+        None => binding.column("contact", None)?,
+    };
     let time = binding.time_micros()?;
     let period = j.period.as_ref().map(|p| {
         time.clone()

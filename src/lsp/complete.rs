@@ -67,6 +67,7 @@ fn words(rule: R) -> &'static [&'static str] {
         when | kw_when => &["when"],
         kw_between => &["between"],
         breakdown | kw_by => &["by"],
+        count_by | kw_count => &["count by"],
         same | kw_same => &["same"],
         trend | kw_trend => &["trend"],
         trend_kind => &["daily", "weekly", "monthly"],

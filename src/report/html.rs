@@ -57,10 +57,17 @@ fn journey(out: &mut String, id: usize, r: &JourneyResult) {
         "<section class=\"journey\" id=\"journey-{id}\">\n<h1>{}</h1>",
         esc(&r.journey)
     );
-    let mut facts = vec![format!(
-        "<b>{}</b> contacts in scope",
-        thousands(r.contacts_in_scope)
-    )];
+    let mut facts = vec![match &r.count_by {
+        Some(unit) => format!(
+            "<b>{}</b> units in scope (count by {})",
+            thousands(r.contacts_in_scope),
+            esc(unit)
+        ),
+        None => format!(
+            "<b>{}</b> contacts in scope",
+            thousands(r.contacts_in_scope)
+        ),
+    }];
     if let Some(w) = r.window_seconds {
         facts.push(format!("window {}", span_text(w)));
     }

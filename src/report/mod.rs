@@ -249,14 +249,21 @@ pub(crate) fn parquet_bytes(batch: &RecordBatch) -> Result<Vec<u8>, Diagnostic> 
 /// "3 rows without a usable time", "2 rows without a contact id", or "5 rows (2 without a
 /// contact id, 3 without a usable time)".
 pub fn skipped_rows_text(s: &crate::run::results::SkippedRows) -> String {
-    match (s.no_contact, s.no_time) {
-        (0, t) => format!("{} rows without a usable time", thousands(t)),
-        (c, 0) => format!("{} rows without a contact id", thousands(c)),
-        (c, t) => format!(
-            "{} rows ({} without a contact id, {} without a usable time)",
-            thousands(c + t),
-            thousands(c),
-            thousands(t)
-        ),
+    let reasons: Vec<String> = [
+        (s.no_contact, "without a contact id"),
+        (s.no_unit, "without a value of the `count by` column"),
+        (s.no_time, "without a usable time"),
+    ]
+    .iter()
+    .filter(|(n, _)| *n > 0)
+    .map(|(n, why)| format!("{} {why}", thousands(*n)))
+    .collect();
+    match reasons.as_slice() {
+        [] => "0 rows".to_string(),
+        [one] => {
+            let (n, why) = one.split_once(' ').expect("a count and a reason");
+            format!("{n} rows {why}")
+        }
+        many => format!("{} rows ({})", thousands(s.total()), many.join(", ")),
     }
 }

@@ -113,10 +113,14 @@ pub(super) fn median_text(s: &StageResult) -> String {
 }
 
 pub fn table(r: &JourneyResult, width: u16) -> String {
+    // Under `count by` every count is of the column's values.
+    let unit = if r.count_by.is_some() {
+        "Units"
+    } else {
+        "Contacts"
+    };
     let mut t = frame(
-        vec![
-            "#", "Stage", "Contacts", "Conv.", "Drop-off", "KPI", "Median",
-        ],
+        vec!["#", "Stage", unit, "Conv.", "Drop-off", "KPI", "Median"],
         width,
     );
     for s in &r.stages {
@@ -154,10 +158,13 @@ pub fn table(r: &JourneyResult, width: u16) -> String {
             c.set_cell_alignment(CellAlignment::Right);
         }
     }
-    let mut facts = vec![format!(
-        "{} contacts in scope",
-        thousands(r.contacts_in_scope)
-    )];
+    let mut facts = vec![match &r.count_by {
+        Some(unit) => format!(
+            "{} units in scope (count by {unit})",
+            thousands(r.contacts_in_scope)
+        ),
+        None => format!("{} contacts in scope", thousands(r.contacts_in_scope)),
+    }];
     if let Some(w) = r.window_seconds {
         facts.push(format!("window {}", span_text(w)));
     }
@@ -208,9 +215,10 @@ pub fn table(r: &JourneyResult, width: u16) -> String {
             .map(|b| breakdown_table(b, width))
             .unwrap_or_default();
     format!(
-        "{}\n{}\n\n{table}\n{segments}{trend}\nConv.: share of the previous stage (stage 1: of contacts in scope).\nMedian: time from the previous stage.\n{}",
+        "{}\n{}\n\n{table}\n{segments}{trend}\nConv.: share of the previous stage (stage 1: of {} in scope).\nMedian: time from the previous stage.\n{}",
         r.journey,
         facts.join(" · "),
+        unit.to_lowercase(),
         warnings(r, width)
     )
 }

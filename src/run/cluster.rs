@@ -67,6 +67,7 @@ pub async fn run_each_in(
         };
         let scope = on_cluster(&ctx, &lowered.scope, url).await?;
         let (contacts, rows, skipped) = scope_counts(&scope)?;
+        let skipped = skipped.under(s.journey);
         bad_rows(&skipped, &data, options, config, s, &label).await?;
         if rows == 0 && s.journey.period.is_none() {
             return Err(no_rows(&label).into());

@@ -58,6 +58,7 @@ pub(super) fn scope_counts(scope: &[RecordBatch]) -> Result<(u64, u64, SkippedRo
         SkippedRows {
             no_contact: count("no_contact")?,
             no_time: count("no_time")?,
+            no_unit: 0,
         },
     ))
 }
@@ -78,6 +79,7 @@ pub async fn contact_reaches(
     let lowered = plan(&ctx, &data, config, j, options).await?;
     let scope = collect(&ctx, &lowered.scope, &label, config).await?;
     let (_, rows, skipped) = scope_counts(&scope)?;
+    let skipped = skipped.under(j);
     let source = Source {
         journey: j,
         text: "",

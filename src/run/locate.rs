@@ -199,7 +199,7 @@ pub(super) async fn bad_rows(
     source: &Source<'_>,
     label: &str,
 ) -> Result<(), Diagnostic> {
-    if options.skip_bad_rows || skipped.is_empty() {
+    if options.skip_bad_rows || !skipped.must_fail() {
         return Ok(());
     }
     let fix = "fix the export, or pass --on-bad-rows skip to leave those rows out (they are counted in the result)";

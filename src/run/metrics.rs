@@ -237,6 +237,7 @@ pub(super) fn result(
         }),
         window_seconds: j.window.as_ref().map(|w| w.node as f64 / 1e6),
         order: format!("{:?}", j.order).to_lowercase(),
+        count_by: j.count_by.as_ref().map(|c| c.node.clone()),
         contacts_in_scope: contacts,
         rows_in_scope: rows,
         rows_skipped: skipped.total(),

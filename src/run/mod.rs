@@ -80,6 +80,7 @@ impl RunOptions {
 pub const DEFAULT_TOP: usize = 10;
 
 /// A journey with where it came from.
+#[derive(Clone, Copy)]
 pub struct Source<'a> {
     pub journey: &'a hir::Journey,
     /// The whole journey file, for the source hash.
@@ -231,20 +232,34 @@ pub async fn run_each(
         }
     }
     let mut results: Vec<Option<JourneyResult>> = sources.iter().map(|_| None).collect();
-    if !runnable.is_empty() {
-        let chosen: Vec<Source> = runnable
+    let mut lowered: Vec<Option<Lowered>> = lowered.into_iter().map(Some).collect();
+    // One pass per counting unit: a pass sorts its rows by one unit.
+    for group in by_unit(runnable.iter().map(|&i| sources[i].journey)) {
+        let chosen: Vec<Source> = group.iter().map(|&k| sources[runnable[k]]).collect();
+        let planned: Vec<Lowered> = group
             .iter()
-            .map(|&i| Source {
-                journey: sources[i].journey,
-                text: sources[i].text,
-            })
+            .map(|&k| lowered[k].take().expect("each journey planned once"))
             .collect();
-        let done = run_planned(&ctx, &data, options, config, &chosen, &lowered).await?;
-        for (i, r) in runnable.into_iter().zip(done) {
-            results[i] = Some(r);
+        let done = run_planned(&ctx, &data, options, config, &chosen, &planned).await?;
+        for (&k, r) in group.iter().zip(done) {
+            results[runnable[k]] = Some(r);
         }
     }
     Ok(Batch { results, failures })
+}
+
+/// The journeys' indices grouped by counting unit (`count by`, or the contact), each group in
+/// the journeys' order, the groups in the order of their first journey.
+fn by_unit<'a>(journeys: impl Iterator<Item = &'a hir::Journey>) -> Vec<Vec<usize>> {
+    let mut groups: Vec<(Option<&str>, Vec<usize>)> = Vec::new();
+    for (i, j) in journeys.enumerate() {
+        let unit = j.count_by.as_ref().map(|c| c.node.as_str());
+        match groups.iter_mut().find(|g| g.0 == unit) {
+            Some(g) => g.1.push(i),
+            None => groups.push((unit, vec![i])),
+        }
+    }
+    groups.into_iter().map(|g| g.1).collect()
 }
 
 /// The one pass over the data for planned journeys: counts, kept rows and the plan.
@@ -314,8 +329,9 @@ async fn scan(
     t.files_read = data.files().len() as u64;
     t.files_skipped = data.listing.skipped.len() as u64;
     // The first journey with rows that cannot count fails the run (unless they are skipped).
-    if let Some(i) = (0..sources.len()).find(|&i| !done.skipped(planned.scope_of[i]).is_empty()) {
-        let skipped = done.skipped(planned.scope_of[i]);
+    let skipped = |i: usize| done.skipped(planned.scope_of[i]).under(sources[i].journey);
+    if let Some(i) = (0..sources.len()).find(|&i| skipped(i).must_fail()) {
+        let skipped = skipped(i);
         bad_rows(&skipped, data, options, config, &sources[i], &label).await?;
     }
     Ok((done, kept, planned))
@@ -367,7 +383,11 @@ async fn run_planned(
             options,
             data,
             s,
-            (contacts, rows, done.skipped(planned.scope_of[i])),
+            (
+                contacts,
+                rows,
+                done.skipped(planned.scope_of[i]).under(s.journey),
+            ),
             metrics::figures(metrics::program(options, s.journey), &reaches),
             &fingerprint,
         );
@@ -412,16 +432,42 @@ pub async fn check_data(
                 })?,
         );
     }
-    let mut t = timings::Timings::default();
-    let (done, kept, planned) =
-        scan(&ctx, &data, options, config, sources, &lowered, &mut t).await?;
-    let mut out = Vec::new();
-    for (i, s) in sources.iter().enumerate() {
-        let (_, rows) = done.scopes[planned.scope_of[i]];
-        if rows == 0 && s.journey.period.is_none() {
-            return Err(no_rows(&data.describe()).into());
+    let mut out: Vec<Vec<Diagnostic>> = sources.iter().map(|_| Vec::new()).collect();
+    let mut lowered: Vec<Option<Lowered>> = lowered.into_iter().map(Some).collect();
+    for group in by_unit(sources.iter().map(|s| s.journey)) {
+        let chosen: Vec<Source> = group.iter().map(|&k| sources[k]).collect();
+        let planned_group: Vec<Lowered> = group
+            .iter()
+            .map(|&k| lowered[k].take().expect("each journey planned once"))
+            .collect();
+        let mut t = timings::Timings::default();
+        let (done, kept, planned) = scan(
+            &ctx,
+            &data,
+            options,
+            config,
+            &chosen,
+            &planned_group,
+            &mut t,
+        )
+        .await?;
+        for (i, s) in chosen.iter().enumerate() {
+            let (_, rows) = done.scopes[planned.scope_of[i]];
+            if rows == 0 && s.journey.period.is_none() {
+                return Err(no_rows(&data.describe()).into());
+            }
+            out[group[i]] = journey_warnings(
+                &ctx,
+                &data,
+                config,
+                s,
+                &planned_group[i],
+                &kept,
+                &planned,
+                i,
+            )
+            .await?;
         }
-        out.push(journey_warnings(&ctx, &data, config, s, &lowered[i], &kept, &planned, i).await?);
     }
     Ok(out)
 }

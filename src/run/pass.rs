@@ -34,6 +34,7 @@ impl PassOutput {
         SkippedRows {
             no_contact: self.no_contact.get(k).copied().unwrap_or(0),
             no_time: self.no_time,
+            no_unit: 0,
         }
     }
 }

@@ -19,6 +19,10 @@ pub struct JourneyResult {
     pub period: Option<PeriodOut>,
     pub window_seconds: Option<f64>,
     pub order: String,
+    /// `count by`: the column whose values are the funnel's units; every contact count
+    /// (`contacts_in_scope`, `reached`, …) then counts those values (absent: contacts).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub count_by: Option<String>,
     pub contacts_in_scope: u64,
     pub rows_in_scope: u64,
     /// Rows left out because they cannot count (only with `--on-bad-rows skip`): the sum of
@@ -54,23 +58,49 @@ pub struct JourneyResult {
 pub struct SkippedRows {
     /// No contact id.
     pub no_contact: u64,
-    /// A contact id, but no usable time.
+    /// A contact id (or unit value), but no usable time.
     pub no_time: u64,
+    /// `count by`: no value of the unit's column (always skipped, never an error).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub no_unit: u64,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 impl SkippedRows {
     pub fn total(&self) -> u64 {
-        self.no_contact + self.no_time
+        self.no_contact + self.no_time + self.no_unit
     }
 
     pub fn is_empty(&self) -> bool {
         self.total() == 0
     }
 
+    /// As journey `j` counts them: under `count by` a row "without a contact" is one without a
+    /// unit value, skipped and counted, never an error (docs/semantics.md).
+    pub fn under(self, j: &crate::check::hir::Journey) -> SkippedRows {
+        match j.count_by {
+            Some(_) => SkippedRows {
+                no_contact: 0,
+                no_unit: self.no_unit + self.no_contact,
+                ..self
+            },
+            None => self,
+        }
+    }
+
+    /// Rows that stop the run unless `--on-bad-rows skip`: every reason but `no_unit`.
+    pub fn must_fail(&self) -> bool {
+        self.no_contact + self.no_time > 0
+    }
+
     pub fn plus(self, o: SkippedRows) -> SkippedRows {
         SkippedRows {
             no_contact: self.no_contact + o.no_contact,
             no_time: self.no_time + o.no_time,
+            no_unit: self.no_unit + o.no_unit,
         }
     }
 }

@@ -59,6 +59,8 @@ pub enum ItemKind {
         to: StageRef,
     },
     By(Spanned<String>),
+    /// `count by COLUMN`: the funnel's unit is the column's value, not the contact.
+    CountBy(Spanned<String>),
     Same(Spanned<String>),
     Trend(Spanned<Trend>),
     Segment(Spanned<String>),
@@ -87,6 +89,7 @@ impl ItemKind {
             ItemKind::Ties(_) => "ties",
             ItemKind::Exclude { .. } => "exclude",
             ItemKind::By(_) => "by",
+            ItemKind::CountBy(_) => "count by",
             ItemKind::Same(_) => "same",
             ItemKind::Trend(_) => "trend",
             ItemKind::Segment(_) => "segment",

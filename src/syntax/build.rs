@@ -143,6 +143,10 @@ impl Builder {
                 }
             }
             R::breakdown => ItemKind::By(self.text(inner.next().expect("column"))),
+            R::count_by => {
+                let _by = inner.next();
+                ItemKind::CountBy(self.text(inner.next().expect("column")))
+            }
             R::same => ItemKind::Same(self.text(inner.next().expect("column"))),
             R::trend => {
                 let k = inner.next().expect("trend_kind");

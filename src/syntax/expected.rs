@@ -34,6 +34,7 @@ pub fn describe(rule: R) -> Option<&'static str> {
         kw_between => "`between`",
         stage_ref => "`stage` and a stage number or name",
         breakdown | kw_by => "`by`",
+        count_by | kw_count => "`count by`",
         same | kw_same => "`same`",
         trend | kw_trend => "`trend`",
         trend_kind => "`daily`, `weekly` or `monthly`",
@@ -130,6 +131,7 @@ const ITEM_WORDS: &[&str] = &[
     "ties",
     "exclude",
     "by",
+    "count",
     "same",
     "trend",
     "segment",
@@ -163,6 +165,7 @@ pub const ALL_KEYWORDS: &[&str] = &[
     "or",
     "not",
     "by",
+    "count",
     "same",
     "trend",
     "daily",
@@ -222,7 +225,7 @@ fn keywords_of(r: R) -> Vec<&'static str> {
         condition | or_expr | and_expr | unary | primary | unary_counted | activity_rule
         | rule_kind => CONDITION_WORDS,
         stage | description | period | within | order | ties | exclude | breakdown | same
-        | trend | segment | kpi | optional | min_gap | when => ITEM_WORDS,
+        | trend | segment | kpi | optional | min_gap | count_by | when => ITEM_WORDS,
         journey | kw_journey => &["journey"],
         kw_stage | stage_ref => &["stage"],
         order_kind => &["sequential", "strict", "any"],
