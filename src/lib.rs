@@ -14,6 +14,7 @@
 //! | lower | [`lower`] | [`lower::lower`] | checked journey + data → engine program ([`engine::program`]) + DataFusion plans |
 //! | run | [`run`] | [`run::run`] | plans + data → per-contact reach ([`engine`]) → results ([`run::results`]) |
 //! | report | [`report`] | [`report::render`] | results → table, JSON, CSV, Parquet, HTML |
+//! | test | [`testing`] | [`testing::run_test`] | a file's `test` blocks → their contacts run as data → expected against actual |
 //!
 //! Below them: [`engine`] (the funnel's program, chain search and aggregate, which knows no
 //! language), [`io`] (formats, listing, text, atomic writes), [`config`] (`journey.toml`),
@@ -42,3 +43,4 @@ pub mod run;
 pub mod sample;
 pub mod span;
 pub mod syntax;
+pub mod testing;

@@ -165,3 +165,56 @@ impl Segment {
         }
     }
 }
+
+/// A checked `test` block, of a journey of the same file that checked without error.
+#[derive(Debug, Clone, Serialize)]
+pub struct Test {
+    pub name: String,
+    pub name_span: Span,
+    pub span: Span,
+    pub journey: String,
+    /// What `+D` counts from (microseconds since the epoch, UTC).
+    pub start: i64,
+    pub contacts: Vec<TestContact>,
+    pub expectations: Vec<TestExpectation>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct TestContact {
+    pub id: String,
+    pub span: Span,
+    pub activities: Vec<TestActivity>,
+}
+
+/// One example activity: the rule it is written as (never a pattern, never `any activity`) and
+/// its other fields by the name written (a column or a `journey.toml` logical name).
+#[derive(Debug, Clone, Serialize)]
+pub struct TestActivity {
+    pub time: i64,
+    pub kind: ast::RuleKind,
+    pub fields: Vec<(String, ast::Literal)>,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct TestExpectation {
+    pub expected: Expected,
+    /// The whole `expect …` line, which `journey test --update` rewrites.
+    pub span: Span,
+    /// How it was written, so an update keeps the author's style: the stage by name (else by
+    /// number), the time relative to the start (else as an instant).
+    pub stage_by_name: bool,
+    pub at_relative: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub enum Expected {
+    /// The deepest stage the contact reaches (0-based; `None`: no stage), and when it reached it.
+    Reaches {
+        contact: String,
+        stage: Option<usize>,
+        at: Option<i64>,
+    },
+    /// The number reaching each stage, as `journey run` counts them.
+    Counts(Vec<u64>),
+}

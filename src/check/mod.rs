@@ -7,6 +7,7 @@ pub mod hir;
 mod options;
 pub mod pattern;
 pub mod rules;
+pub mod tests;
 mod warnings;
 
 use crate::diagnostics::suggest::did_you_mean;
@@ -19,6 +20,8 @@ use std::collections::HashMap;
 pub struct Checked {
     /// The journeys that checked without error.
     pub journeys: Vec<hir::Journey>,
+    /// The tests that checked without error, of those journeys.
+    pub tests: Vec<hir::Test>,
     pub diagnostics: Vec<Diagnostic>,
 }
 
@@ -33,20 +36,27 @@ impl Checked {
 /// follow-on errors).
 pub fn check_source(source: &str) -> (crate::syntax::Parsed, Checked) {
     let parsed = crate::syntax::parse(source);
-    let clean: Vec<ast::Journey> = parsed
-        .file
-        .journeys
-        .iter()
-        .filter(|j| {
-            !parsed
-                .diagnostics
-                .iter()
-                .filter_map(|d| d.primary_span())
-                .any(|s| s.start >= j.span.start && s.start < j.span.end.max(j.span.start + 1))
-        })
+    let clean = |span: crate::span::Span| {
+        !parsed
+            .diagnostics
+            .iter()
+            .filter_map(|d| d.primary_span())
+            .any(|s| s.start >= span.start && s.start < span.end.max(span.start + 1))
+    };
+    let journeys: Vec<ast::Journey> = (parsed.file.journeys.iter())
+        .filter(|j| clean(j.span))
         .cloned()
         .collect();
-    let mut checked = check(&ast::File { journeys: clean });
+    // A test of a journey with a syntax error cannot be checked (nor called "of an unknown journey").
+    let broken: Vec<&str> = (parsed.file.journeys.iter())
+        .filter(|j| !clean(j.span))
+        .map(|j| j.name.node.as_str())
+        .collect();
+    let tests: Vec<ast::Test> = (parsed.file.tests.iter())
+        .filter(|t| clean(t.span) && !broken.contains(&t.journey.node.as_str()))
+        .cloned()
+        .collect();
+    let mut checked = check(&ast::File { journeys, tests });
     checked
         .diagnostics
         .extend(parsed.diagnostics.iter().cloned());
@@ -80,9 +90,11 @@ pub fn check(file: &ast::File) -> Checked {
             journeys.extend(checked);
         }
     }
+    let tests = tests::check(file, &journeys, &mut diagnostics);
     crate::diagnostics::sort(&mut diagnostics);
     Checked {
         journeys,
+        tests,
         diagnostics,
     }
 }
@@ -164,8 +176,9 @@ fn check_journey(j: &ast::Journey, ds: &mut Vec<Diagnostic>) -> Option<hir::Jour
 
     let mut exclusions = Vec::new();
     for ex in &opts.exclusions {
-        let from = resolve(ex.from, &opts.stages, &stage_index, ds);
-        let to = resolve(ex.to, &opts.stages, &stage_index, ds);
+        let names: Vec<&str> = opts.stages.iter().map(|s| s.name.node.as_str()).collect();
+        let from = resolve(ex.from, &names, ds);
+        let to = resolve(ex.to, &names, ds);
         let predicate = conditions::exclusion_predicate(ex.condition, ds);
         if let (Some(f), Some(t)) = (from, to) {
             if f >= t {
@@ -395,23 +408,18 @@ fn check_name(name: &Spanned<String>, what: &str, ds: &mut Vec<Diagnostic>) {
     }
 }
 
-/// A stage reference's 0-based index, or a diagnostic.
-fn resolve(
-    r: &ast::StageRef,
-    stages: &[&ast::Stage],
-    index: &HashMap<&str, usize>,
-    ds: &mut Vec<Diagnostic>,
-) -> Option<usize> {
+/// A stage reference's 0-based index among the stages named `names`, or a diagnostic.
+fn resolve(r: &ast::StageRef, names: &[&str], ds: &mut Vec<Diagnostic>) -> Option<usize> {
     match &r.target {
         ast::StageTarget::Number(n) => {
-            if *n >= 1 && (*n as usize) <= stages.len() {
+            if *n >= 1 && (*n as usize) <= names.len() {
                 Some(*n as usize - 1)
             } else {
                 ds.push(
                     Diagnostic::new("J1003", format!("there is no stage {n}"))
                         .primary(
                             r.span,
-                            format!("this journey has {} stages, numbered from 1", stages.len()),
+                            format!("this journey has {} stages, numbered from 1", names.len()),
                         )
                         .help(
                             "refer to a stage by its number (1 is the first) or by its quoted name",
@@ -420,12 +428,12 @@ fn resolve(
                 None
             }
         }
-        ast::StageTarget::Name(name) => match index.get(name.as_str()) {
-            Some(i) => Some(*i),
+        ast::StageTarget::Name(name) => match names.iter().position(|s| s == name) {
+            Some(i) => Some(i),
             None => {
                 let mut d = Diagnostic::new("J1002", format!("there is no stage named \"{name}\""))
                     .primary(r.span, "unknown stage");
-                d = match did_you_mean(name, stages.iter().map(|s| s.name.node.as_str())) {
+                d = match did_you_mean(name, names.iter().copied()) {
                     Some(s) => d.help(format!("did you mean \"{s}\"?")),
                     None => d.help("refer to a stage by its exact quoted name or by its number"),
                 };

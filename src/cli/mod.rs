@@ -20,6 +20,7 @@ mod report;
 mod run;
 mod sample;
 mod serve;
+mod test;
 
 use crate::diagnostics::render::ErrorFormat;
 use clap::{Parser, Subcommand};
@@ -29,8 +30,8 @@ use std::process::ExitCode;
 #[command(
     name = "journey",
     version,
-    about = "Customer journeys as code: check, format, diff, run, report on and explain .journey files",
-    after_help = "Examples:\n  journey run journeys/small-business-loan.journey\n  journey check journeys/\n  journey fmt --check journeys/\n  journey diff main:journeys/loan.journey journeys/loan.journey\n  journey explain journeys/small-business-loan.journey\n  journey explain-error J1002"
+    about = "Customer journeys as code: check, format, diff, run, test, report on and explain .journey files",
+    after_help = "Examples:\n  journey run journeys/small-business-loan.journey\n  journey check journeys/\n  journey fmt --check journeys/\n  journey diff main:journeys/loan.journey journeys/loan.journey\n  journey explain journeys/small-business-loan.journey\n  journey test journeys/\n  journey explain-error J1002"
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -47,6 +48,7 @@ enum Command {
     Report(report::Args),
     Explain(explain::Args),
     Contacts(contacts::Args),
+    Test(test::Args),
     Sample(sample::Args),
     Cluster(cluster::Args),
     Serve(serve::Args),
@@ -66,6 +68,7 @@ pub fn main() -> ExitCode {
         Command::Report(a) => report::run(a),
         Command::Explain(a) => explain::run(a),
         Command::Contacts(a) => contacts::run(a),
+        Command::Test(a) => test::run(a),
         Command::Sample(a) => sample::run(a),
         Command::Cluster(a) => cluster::run(a),
         Command::Serve(a) => serve::run(a),

@@ -7,6 +7,7 @@
 //! inside a one-line condition moves to the line after it. Formatting is idempotent.
 
 mod conditions;
+mod tests;
 
 use crate::diagnostics::Diagnostic;
 use crate::syntax::ast::{self, ItemKind, StageTarget};
@@ -14,6 +15,7 @@ use crate::syntax::lexer::Comment;
 use crate::syntax::{self};
 
 pub use conditions::{condition_text, filter_text, literal_text, rule_text};
+pub use tests::{activity_text, expectation_text, moment_text};
 
 /// Conditions longer than this are broken at their top-level `and` / `or`.
 pub const WIDTH: usize = 100;
@@ -35,12 +37,20 @@ pub fn format(file: &ast::File, comments: &[Comment], source: &str) -> String {
         comments,
         next: 0,
     };
-    for (i, j) in file.journeys.iter().enumerate() {
+    // Journeys and tests in the order written.
+    let mut blocks: Vec<(usize, Result<&ast::Journey, &ast::Test>)> = Vec::new();
+    blocks.extend(file.journeys.iter().map(|j| (j.span.start, Ok(j))));
+    blocks.extend(file.tests.iter().map(|t| (t.span.start, Err(t))));
+    blocks.sort_by_key(|b| b.0);
+    for (i, (start, block)) in blocks.into_iter().enumerate() {
         if i > 0 {
             p.blank();
         }
-        p.leading(j.span.start, 0);
-        p.journey(j);
+        p.leading(start, 0);
+        match block {
+            Ok(j) => p.journey(j),
+            Err(t) => p.test(t),
+        }
     }
     p.leading(usize::MAX, 0);
     p.out
@@ -206,7 +216,7 @@ impl Printer<'_> {
     }
 }
 
-fn stage_ref(r: &ast::StageRef) -> String {
+pub(crate) fn stage_ref(r: &ast::StageRef) -> String {
     match &r.target {
         StageTarget::Number(n) => format!("stage {n}"),
         StageTarget::Name(s) => format!("stage {}", quote(s)),

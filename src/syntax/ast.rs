@@ -8,6 +8,72 @@ use serde::Serialize;
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct File {
     pub journeys: Vec<Journey>,
+    /// `test "…" of "…" { … }` blocks, in the order written.
+    pub tests: Vec<Test>,
+}
+
+/// A `test "name" of "journey" { … }` block: example contacts and what the journey of the same
+/// file must make of them.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Test {
+    pub name: Spanned<String>,
+    pub journey: Spanned<String>,
+    pub items: Vec<TestItem>,
+    /// From the keyword to the closing brace.
+    pub span: Span,
+    pub keyword: Span,
+    pub close_brace: Span,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TestItem {
+    pub kind: TestItemKind,
+    pub span: Span,
+    pub keyword: Span,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub enum TestItemKind {
+    /// `start T`: what `+D` times count from.
+    Start(Spanned<TimePoint>),
+    Contact(TestContact),
+    Expect(Expectation),
+}
+
+/// `contact "id" { at … rule … }`: one example contact's history.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TestContact {
+    pub id: Spanned<String>,
+    pub activities: Vec<TestActivity>,
+    pub close_brace: Span,
+}
+
+/// `at MOMENT RULE [with column value, …]`: one activity, written as the rule it would match.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TestActivity {
+    pub at: Spanned<Moment>,
+    pub rule: Rule,
+    pub fields: Vec<(Spanned<String>, Spanned<Literal>)>,
+    pub span: Span,
+}
+
+/// A time in a test: an instant, or `+D` after the test's start.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub enum Moment {
+    After(Duration),
+    At(TimePoint),
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub enum Expectation {
+    /// `expect "id" reaches stage N [at MOMENT]` (`stage: None`: `reaches no stage`).
+    Reaches {
+        contact: Spanned<String>,
+        stage: Option<StageRef>,
+        at: Option<Spanned<Moment>>,
+    },
+    /// `expect counts a, b, …`: the number reaching each stage, in stage order.
+    Counts(Vec<Spanned<i64>>),
 }
 
 /// A `journey "…" { … }` or `stage "…" { … }` block: a name and its options. The two have one

@@ -28,16 +28,21 @@ impl Builder {
 
     /// The pair's span, ending at its last token: pest's span of a rule that ends in an
     /// optional or repeated part also covers the whitespace and comments skipped before it.
-    fn span(&self, p: &P) -> Span {
+    pub(super) fn span(&self, p: &P) -> Span {
         Span::new(p.as_span().start(), tight_end(p)).shifted(self.offset)
     }
 
-    /// Journeys among the children of a `file` or `journey_tail` pair.
-    pub fn journeys(&mut self, root: P) -> Vec<Journey> {
-        root.into_inner()
-            .filter(|p| p.as_rule() == R::journey)
-            .map(|p| self.journey(p))
-            .collect()
+    /// Journeys and tests among the children of a `file` or `journey_tail` pair.
+    pub fn blocks(&mut self, root: P) -> (Vec<Journey>, Vec<Test>) {
+        let (mut journeys, mut tests) = (Vec::new(), Vec::new());
+        for p in root.into_inner() {
+            match p.as_rule() {
+                R::journey => journeys.push(self.journey(p)),
+                R::test => tests.push(self.test(p)),
+                _ => {}
+            }
+        }
+        (journeys, tests)
     }
 
     fn journey(&mut self, p: P) -> Journey {
@@ -72,7 +77,7 @@ impl Builder {
         }
     }
 
-    fn name(&mut self, p: P) -> Spanned<String> {
+    pub(super) fn name(&mut self, p: P) -> Spanned<String> {
         let s = p.into_inner().next().expect("string");
         self.string(s)
     }
@@ -170,7 +175,7 @@ impl Builder {
         }
     }
 
-    fn stage_ref(&mut self, p: P) -> StageRef {
+    pub(super) fn stage_ref(&mut self, p: P) -> StageRef {
         let span = self.span(&p);
         let mut inner = p.into_inner();
         let _kw = inner.next();
@@ -303,6 +308,12 @@ impl Builder {
                 .expect("where_or");
             self.where_or(or)
         });
+        let kind = self.rule_kind(k);
+        Rule { kind, filter, span }
+    }
+
+    /// A `rule_kind` pair (`visited page "…" on channel "…"`, …) without its `where`.
+    pub(super) fn rule_kind(&mut self, k: P) -> RuleKind {
         let rule = k.as_rule();
         let like = k.clone().into_inner().any(|c| c.as_rule() == R::kw_like);
         let strings: Vec<Spanned<String>> = k
@@ -317,7 +328,7 @@ impl Builder {
             })
             .collect();
         let mut strings = strings.into_iter();
-        let kind = match rule {
+        match rule {
             R::visited_page => RuleKind::VisitedPage {
                 page: strings.next().expect("page"),
                 like,
@@ -346,8 +357,7 @@ impl Builder {
             },
             R::any_activity => RuleKind::AnyActivity,
             other => unreachable!("rule kind {other:?}"),
-        };
-        Rule { kind, filter, span }
+        }
     }
 
     fn where_or(&mut self, p: P) -> Filter {
@@ -435,7 +445,7 @@ impl Builder {
         }
     }
 
-    fn literal(&mut self, p: P) -> Spanned<Literal> {
+    pub(super) fn literal(&mut self, p: P) -> Spanned<Literal> {
         let span = self.span(&p);
         let v = p.into_inner().next().expect("literal value");
         let lit = match v.as_rule() {
@@ -450,12 +460,12 @@ impl Builder {
 
     // ------------------------------------------------------------ tokens
 
-    fn text(&mut self, p: P) -> Spanned<String> {
+    pub(super) fn text(&mut self, p: P) -> Spanned<String> {
         Spanned::new(p.as_str().to_string(), self.span(&p))
     }
 
     /// A quoted string with its escapes resolved; the span includes the quotes.
-    fn string(&mut self, p: P) -> Spanned<String> {
+    pub(super) fn string(&mut self, p: P) -> Spanned<String> {
         let span = self.span(&p);
         let raw = p.into_inner().next().map(|i| i.as_str()).unwrap_or("");
         let mut out = String::with_capacity(raw.len());
@@ -485,7 +495,7 @@ impl Builder {
         Spanned::new(out, span)
     }
 
-    fn integer(&mut self, p: P) -> Spanned<i64> {
+    pub(super) fn integer(&mut self, p: P) -> Spanned<i64> {
         let span = self.span(&p);
         let digits: String = p.as_str().chars().filter(|c| *c != '_').collect();
         let value = digits.parse::<i64>().unwrap_or_else(|_| {
@@ -499,7 +509,7 @@ impl Builder {
         Spanned::new(value, span)
     }
 
-    fn duration(&mut self, p: P) -> Spanned<Duration> {
+    pub(super) fn duration(&mut self, p: P) -> Spanned<Duration> {
         let span = self.span(&p);
         let mut inner = p.into_inner();
         let amount = self.integer(inner.next().expect("integer")).node;
@@ -540,7 +550,7 @@ impl Builder {
         Spanned::new(Duration { amount, unit }, span)
     }
 
-    fn time_point(&mut self, p: P) -> Spanned<TimePoint> {
+    pub(super) fn time_point(&mut self, p: P) -> Spanned<TimePoint> {
         let span = self.span(&p);
         let text = p.as_str().to_string();
         let micros = parse_time_point(&text).unwrap_or_else(|| {

@@ -1,9 +1,10 @@
 //! Stage 1: text → AST. [`parse`] never fails and never panics: it returns the journeys it could
 //! read and a diagnostic for every problem it found. After a syntax error it resumes at the next
-//! `stage` or `journey` that starts a line, so one run reports the errors of the whole file.
+//! `stage`, `journey` or `test` that starts a line, so one run reports the errors of the whole file.
 
 pub mod ast;
 mod build;
+mod build_test;
 pub mod expected;
 pub mod lexer;
 pub mod next;
@@ -36,6 +37,7 @@ pub fn parse(source: &str) -> Parsed {
     let scan = lexer::scan(source);
     let mut file = ast::File {
         journeys: Vec::new(),
+        tests: Vec::new(),
     };
     if !scan.diagnostics.is_empty() {
         // An unterminated string or runaway nesting would only produce confusing parse errors.
@@ -55,7 +57,9 @@ pub fn parse(source: &str) -> Parsed {
             Ok(mut pairs) => {
                 let root = pairs.next().expect("entry rule");
                 let mut b = build::Builder::new(offset);
-                file.journeys.extend(b.journeys(root));
+                let (journeys, tests) = b.blocks(root);
+                file.journeys.extend(journeys);
+                file.tests.extend(tests);
                 diagnostics.extend(b.diagnostics);
                 break;
             }
@@ -98,8 +102,8 @@ pub fn parse(source: &str) -> Parsed {
     }
 }
 
-/// The start of the first line after `at` that begins with `journey` (resume with whole
-/// journeys) or, inside a journey, `stage` (resume with the rest of that journey's body).
+/// The start of the first line after `at` that begins with `journey` or `test` (resume with
+/// whole blocks) or, inside a journey, `stage` (resume with the rest of that journey's body).
 fn resume_point(source: &str, at: usize, inside_journey: bool) -> Option<(usize, Rule)> {
     let mut line_start = source[at..].find('\n')? + at + 1;
     loop {
@@ -113,7 +117,7 @@ fn resume_point(source: &str, at: usize, inside_journey: bool) -> Option<(usize,
                     .next()
                     .is_some_and(|c| c.is_alphanumeric() || c == '_')
         };
-        if starts("journey") {
+        if starts("journey") || starts("test") {
             return Some((line_start + indent, Rule::file));
         }
         if inside_journey && starts("stage") {
