@@ -437,3 +437,32 @@ fn filter_columns(f: &ast::Filter, out: &mut BTreeSet<String>) {
         }
     }
 }
+
+/// An expectation as a test writes it (`expect "ann" reaches stage 2 at +1 day`): the stage by
+/// name or number and the time relative to `start` or as an instant, as asked.
+pub fn written(
+    e: &hir::Expected,
+    j: &hir::Journey,
+    start: i64,
+    stage_by_name: bool,
+    at_relative: bool,
+) -> String {
+    let none = Span::new(0, 0);
+    let e = match e {
+        hir::Expected::Counts(c) => {
+            Expectation::Counts(c.iter().map(|&n| Spanned::new(n as i64, none)).collect())
+        }
+        hir::Expected::Reaches { contact, stage, at } => Expectation::Reaches {
+            contact: Spanned::new(contact.clone(), none),
+            stage: stage.map(|k| ast::StageRef {
+                target: match j.stages.get(k) {
+                    Some(s) if stage_by_name => ast::StageTarget::Name(s.name.clone()),
+                    _ => ast::StageTarget::Number(k as i64 + 1),
+                },
+                span: none,
+            }),
+            at: at.map(|t| Spanned::new(crate::fmt::moment_of(t, start, at_relative), none)),
+        },
+    };
+    crate::fmt::expectation_text(&e)
+}

@@ -57,9 +57,14 @@ pub fn run(args: Args) -> Result<ExitCode, String> {
             eprintln!("error: {arg} has errors; fix them before comparing meanings");
             return Ok(ExitCode::from(TROUBLE));
         }
-        sides.push(checked.journeys);
+        sides.push((checked.journeys, checked.tests));
     }
-    let diff = crate::diff::diff(&sides[0], &sides[1]);
+    let mut diff = crate::diff::diff(&sides[0].0, &sides[1].0);
+    crate::diff::tests::add(
+        &mut diff,
+        (&sides[0].0, &sides[0].1),
+        (&sides[1].0, &sides[1].1),
+    );
     match args.format {
         DiffFormat::Text => super::out::stdout(crate::diff::text(&diff, &args.old, &args.new)),
         DiffFormat::Json => {

@@ -6,6 +6,7 @@
 
 pub mod canon;
 mod render;
+pub mod tests;
 
 use crate::check::hir::{Journey, Stage};
 use serde::Serialize;
@@ -28,6 +29,10 @@ pub struct JourneyDiff {
     pub name: String,
     pub status: Status,
     pub changes: Vec<Change>,
+    /// Changes to the journey's tests ([`tests::add`]): shown beside the journey's changes, not
+    /// counted among the changes in meaning.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub tests: Vec<tests::TestChange>,
 }
 
 #[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq)]
@@ -103,12 +108,14 @@ pub fn diff(old: &[Journey], new: &[Journey]) -> Diff {
                         Status::Changed
                     },
                     changes,
+                    tests: Vec::new(),
                 }
             }
             None => JourneyDiff {
                 name: n.name.clone(),
                 status: Status::Added,
                 changes: vec![change(Kind::JourneyAdded, None, None, Some(summary(n)))],
+                tests: Vec::new(),
             },
         };
         journeys.push(entry);
@@ -123,6 +130,7 @@ pub fn diff(old: &[Journey], new: &[Journey]) -> Diff {
                 Some(summary(&old[o])),
                 None,
             )],
+            tests: Vec::new(),
         });
     }
     Diff {

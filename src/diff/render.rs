@@ -1,6 +1,7 @@
 //! The semantic diff as text for a terminal or a pull-request comment: one line per change,
 //! `+` added, `-` removed, `~` changed; a changed condition as a before/after pair.
 
+use super::tests::{TestChange, TestKind};
 use super::{Change, Diff, Kind, Status};
 use crate::fmt::quote;
 use std::fmt::Write;
@@ -34,6 +35,9 @@ pub fn text(diff: &Diff, old: &str, new: &str) -> String {
                     line(&mut out, c);
                 }
             }
+        }
+        for t in &j.tests {
+            test_line(&mut out, t);
         }
     }
     match changes {
@@ -72,6 +76,26 @@ fn line(out: &mut String, c: &Change) {
             format!("~ {stage}: {} {before} → {after}", field(c.kind))
         }
         _ => format!("~ {}: {before} → {after}", field(c.kind)),
+    };
+    let _ = writeln!(out, "  {text}");
+}
+
+/// A test's change, under its journey: `~ test "name": …`.
+fn test_line(out: &mut String, c: &TestChange) {
+    let test = format!("test {}", quote(&c.test));
+    let contact = c.contact.as_deref().map(quote).unwrap_or_default();
+    let text = match c.kind {
+        TestKind::TestAdded => format!("+ {test} ({})", c.after.as_deref().unwrap_or_default()),
+        TestKind::TestRemoved => format!("- {test} ({})", c.before.as_deref().unwrap_or_default()),
+        TestKind::ContactAdded => format!("~ {test}: + contact {contact}"),
+        TestKind::ContactRemoved => format!("~ {test}: - contact {contact}"),
+        TestKind::HistoryChanged => format!("~ {test}: contact {contact}'s activities changed"),
+        TestKind::Expectation => match (&c.before, &c.after) {
+            (Some(b), Some(a)) => format!("~ {test}: {b}\n      now: {a}"),
+            (None, Some(a)) => format!("~ {test}: + {a}"),
+            (Some(b), None) => format!("~ {test}: - {b}"),
+            (None, None) => format!("~ {test}"),
+        },
     };
     let _ = writeln!(out, "  {text}");
 }

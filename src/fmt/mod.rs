@@ -15,7 +15,7 @@ use crate::syntax::lexer::Comment;
 use crate::syntax::{self};
 
 pub use conditions::{condition_text, filter_text, literal_text, rule_text};
-pub use tests::{activity_text, expectation_text, moment_text};
+pub use tests::{activity_text, expectation_text, moment_of, moment_text};
 
 /// Conditions longer than this are broken at their top-level `and` / `or`.
 pub const WIDTH: usize = 100;

@@ -92,3 +92,35 @@ impl Printer<'_> {
         self.trailing(t.close_brace.end);
     }
 }
+
+/// `t` as a test writes it: `+D` after the start in the largest whole unit (days, hours,
+/// minutes, seconds) when `relative` and it is a whole number of seconds at or after the start,
+/// else the instant (UTC).
+pub fn moment_of(t: i64, start: i64, relative: bool) -> Moment {
+    const S: i64 = 1_000_000;
+    let delta = t - start;
+    if relative && delta >= 0 && delta % S == 0 {
+        let unit = [
+            ast::TimeUnit::Days,
+            ast::TimeUnit::Hours,
+            ast::TimeUnit::Minutes,
+        ]
+        .into_iter()
+        .find(|u| delta % u.micros() == 0)
+        .unwrap_or(ast::TimeUnit::Seconds);
+        return Moment::After(ast::Duration {
+            amount: delta / unit.micros(),
+            unit,
+        });
+    }
+    let text = chrono::DateTime::from_timestamp_micros(t)
+        .map(|d| {
+            if t % S == 0 {
+                d.format("%Y-%m-%dT%H:%M:%SZ").to_string()
+            } else {
+                d.format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string()
+            }
+        })
+        .unwrap_or_else(|| t.to_string());
+    Moment::At(ast::TimePoint { text, micros: t })
+}

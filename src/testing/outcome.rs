@@ -3,9 +3,10 @@
 //! that would make the expectation true (for `--update`).
 
 use crate::check::hir::{self, Expected};
+use crate::check::tests::written;
 use crate::engine::reach::ContactReach;
-use crate::span::{Span, Spanned};
-use crate::syntax::ast::{self, Moment};
+use crate::fmt::moment_of;
+use crate::span::Span;
 use serde::Serialize;
 use std::collections::HashMap;
 
@@ -55,7 +56,7 @@ pub fn compare(
                     let mut text = stage_words(journey, s);
                     if let (true, Some(t)) = (show_at, t) {
                         text.push_str(" at ");
-                        text.push_str(&crate::fmt::moment_text(&moment(
+                        text.push_str(&crate::fmt::moment_text(&moment_of(
                             t,
                             test.start,
                             e.at_relative,
@@ -71,7 +72,7 @@ pub fn compare(
                                 Some(t) => format!(
                                     "stage {} at {}",
                                     k + 1,
-                                    crate::fmt::moment_text(&moment(*t, test.start, true))
+                                    crate::fmt::moment_text(&moment_of(*t, test.start, true))
                                 ),
                                 None => format!("stage {} skipped (optional)", k + 1),
                             })
@@ -83,27 +84,20 @@ pub fn compare(
                 } else {
                     vec![format!("path: {}", path.join(", "))]
                 };
-                let replacement = ast::Expectation::Reaches {
-                    contact: Spanned::new(contact.clone(), Span::new(0, 0)),
-                    stage: actual_stage.map(|k| ast::StageRef {
-                        target: if e.stage_by_name {
-                            ast::StageTarget::Name(journey.stages[k].name.clone())
-                        } else {
-                            ast::StageTarget::Number(k as i64 + 1)
-                        },
-                        span: Span::new(0, 0),
-                    }),
-                    at: actual_at.filter(|_| show_at).map(|t| {
-                        Spanned::new(moment(t, test.start, e.at_relative), Span::new(0, 0))
-                    }),
+                let actual = Expected::Reaches {
+                    contact: contact.clone(),
+                    stage: actual_stage,
+                    at: actual_at.filter(|_| show_at),
                 };
+                let replacement =
+                    written(&actual, journey, test.start, e.stage_by_name, e.at_relative);
                 failures.push(Failure {
                     span: e.span,
                     contact: Some(contact.clone()),
                     expected: described(*stage, *at),
                     actual: described(actual_stage, actual_at),
                     details,
-                    replacement: crate::fmt::expectation_text(&replacement),
+                    replacement,
                 });
             }
             Expected::Counts(expected) => {
@@ -123,11 +117,12 @@ pub fn compare(
                         )
                     })
                     .collect();
-                let replacement = ast::Expectation::Counts(
-                    counts
-                        .iter()
-                        .map(|&c| Spanned::new(c as i64, Span::new(0, 0)))
-                        .collect(),
+                let replacement = written(
+                    &Expected::Counts(counts.to_vec()),
+                    journey,
+                    test.start,
+                    false,
+                    false,
                 );
                 failures.push(Failure {
                     span: e.span,
@@ -135,7 +130,7 @@ pub fn compare(
                     expected: join(expected),
                     actual: join(counts),
                     details,
-                    replacement: crate::fmt::expectation_text(&replacement),
+                    replacement,
                 });
             }
         }
@@ -152,36 +147,4 @@ fn stage_words(j: &hir::Journey, stage: Option<usize>) -> String {
         Some(k) => format!("stage {} \"{}\"", k + 1, j.stages[k].name),
         None => "no stage".to_string(),
     }
-}
-
-/// `t` as a test writes it: `+D` after the start in the largest whole unit (days, hours,
-/// minutes, seconds) when `relative` and it is a whole number of seconds at or after the start,
-/// else the instant (UTC).
-pub fn moment(t: i64, start: i64, relative: bool) -> Moment {
-    const S: i64 = 1_000_000;
-    let delta = t - start;
-    if relative && delta >= 0 && delta % S == 0 {
-        let unit = [
-            ast::TimeUnit::Days,
-            ast::TimeUnit::Hours,
-            ast::TimeUnit::Minutes,
-        ]
-        .into_iter()
-        .find(|u| delta % u.micros() == 0)
-        .unwrap_or(ast::TimeUnit::Seconds);
-        return Moment::After(ast::Duration {
-            amount: delta / unit.micros(),
-            unit,
-        });
-    }
-    let text = chrono::DateTime::from_timestamp_micros(t)
-        .map(|d| {
-            if t % S == 0 {
-                d.format("%Y-%m-%dT%H:%M:%SZ").to_string()
-            } else {
-                d.format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string()
-            }
-        })
-        .unwrap_or_else(|| t.to_string());
-    Moment::At(ast::TimePoint { text, micros: t })
 }
