@@ -36,4 +36,5 @@ mod review;
 mod run;
 mod serve;
 mod store;
+mod testing;
 mod udaf;

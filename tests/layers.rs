@@ -59,6 +59,19 @@ const ALLOWED: &[(&str, &[&str])] = &[
             "span",
         ],
     ),
+    (
+        "testing",
+        &[
+            "run",
+            "engine",
+            "check",
+            "syntax",
+            "fmt",
+            "config",
+            "diagnostics",
+            "span",
+        ],
+    ),
     ("sample", &["io", "diagnostics"]),
     (
         "lsp",
