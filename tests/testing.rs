@@ -241,3 +241,147 @@ fn mistakes_in_tests_are_coded() {
     assert_eq!(journey::fmt::format_source(&once).unwrap(), once);
     assert!(once.contains("  contact \"a\" {\n    at +0 days activity \"score\" with points 3\n  }\n\n  expect \"a\" reaches no stage\n"), "{once}");
 }
+
+/// The property's journey: every rule kind a test can write, a `where` on a number column, a
+/// window, so what a test's contacts mean depends on every part of the runner's rows.
+const PROPERTY: &str = r#"journey "P" {
+  within WINDOW hours
+
+  stage "A" { when visited page "/a" on channel "web" }
+  stage "B" { when submitted form "f" or custom activity "c" where value contains "x" }
+  stage "C" { when activity "score" where points >= 5 }
+  stage "D" { when clicked link in email "e" where url contains "d" }
+}
+"#;
+
+/// One activity: (hours after the start, what it is); `what` indexes the line and the CSV row.
+type Act = (i64, usize);
+
+/// (as a test writes it, CSV: type, url, channel, form, email, value, points)
+const ACTS: &[(&str, [&str; 7])] = &[
+    (
+        "visited page \"/a\" on channel \"web\"",
+        ["pagevisit", "/a", "web", "", "", "", ""],
+    ),
+    (
+        "visited page \"/a\" on channel \"app\"",
+        ["pagevisit", "/a", "app", "", "", "", ""],
+    ),
+    (
+        "submitted form \"f\"",
+        ["bizformsubmit", "", "", "f", "", "", ""],
+    ),
+    (
+        "submitted form \"g\"",
+        ["bizformsubmit", "", "", "g", "", "", ""],
+    ),
+    (
+        "custom activity \"c\" with value \"x1\"",
+        ["c", "", "", "", "", "x1", ""],
+    ),
+    (
+        "custom activity \"c\" with value \"y\"",
+        ["c", "", "", "", "", "y", ""],
+    ),
+    (
+        "activity \"score\" with points 7",
+        ["score", "", "", "", "", "", "7"],
+    ),
+    (
+        "activity \"score\" with points 3",
+        ["score", "", "", "", "", "", "3"],
+    ),
+    (
+        "clicked link in email \"e\" with url \"/d1\"",
+        ["emailclick", "/d1", "", "", "e", "", ""],
+    ),
+    (
+        "clicked link in email \"e\" with url \"/z\"",
+        ["emailclick", "/z", "", "", "e", "", ""],
+    ),
+];
+
+fn histories() -> impl proptest::strategy::Strategy<Value = Vec<Vec<Act>>> {
+    use proptest::prelude::*;
+    // Few distinct hours, so ties at one instant are common.
+    let act = (0i64..8, 0..ACTS.len());
+    proptest::collection::vec(proptest::collection::vec(act, 0..7), 1..5)
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig { cases: 32, ..Default::default() })]
+
+    /// A test's contacts mean what the same rows mean in an export: expectations taken from
+    /// `journey run`'s own path over a CSV of the rows (written in the test's order, so activity
+    /// ids agree) hold in `journey test`, stage and time, and so do the counts.
+    #[test]
+    fn a_tests_contacts_mean_what_the_same_export_means(
+        histories in histories(),
+        window in 1i64..10,
+    ) {
+        let dir = support::Scratch::new("testing", "prop");
+        let start = 1_759_309_200_000_000i64; // 2025-10-01T09:00:00Z
+        let journey_text = PROPERTY.replace("WINDOW", &window.to_string());
+        let mut csv = String::from("activity_id,contact_id,activity_created,activity_type,url,channel,form,email,value,points\n");
+        let mut contacts = String::new();
+        let mut id = 0;
+        for (c, acts) in histories.iter().enumerate() {
+            // Written in time order (ties in the generated order), as a history reads.
+            let mut acts = acts.clone();
+            acts.sort_by_key(|a| a.0);
+            contacts.push_str(&format!("  contact \"c{c}\" {{\n"));
+            for (hours, what) in &acts {
+                id += 1;
+                let (line, row) = ACTS[*what];
+                contacts.push_str(&format!("    at +{hours} hours {line}\n"));
+                let time = chrono::DateTime::from_timestamp_micros(start + hours * 3_600_000_000).unwrap();
+                csv.push_str(&format!("{id},c{c},{},{}\n", time.format("%Y-%m-%dT%H:%M:%SZ"), row.join(",")));
+            }
+            contacts.push_str("  }\n");
+        }
+        let export = dir.path().join("export.csv");
+        std::fs::write(&export, &csv).unwrap();
+        let (_, checked) = journey::check::check_source(&journey_text);
+        let j = &checked.journeys[0];
+        let rt = tokio::runtime::Runtime::new().unwrap();
+        let options = journey::run::RunOptions {
+            files: vec![export.clone()],
+            ..Default::default()
+        };
+        let config = journey::config::Config::default();
+        let reaches: std::collections::HashMap<String, _> = if id == 0 {
+            Default::default()
+        } else {
+            rt.block_on(journey::run::contact_reaches(&options, &config, j)).unwrap().into_iter().collect()
+        };
+        let mut expects = String::new();
+        let mut counts = [0u64; 4];
+        for c in 0..histories.len() {
+            let reach = reaches.get(&format!("c{c}")).map(|r| r.reach.clone()).unwrap_or_default();
+            for (k, n) in counts.iter_mut().enumerate() {
+                if reach.len() > k {
+                    *n += 1;
+                }
+            }
+            match reach.last() {
+                None => expects.push_str(&format!("  expect \"c{c}\" reaches no stage\n")),
+                Some(t) => {
+                    let hours = (t.unwrap() - start) / 3_600_000_000;
+                    expects.push_str(&format!("  expect \"c{c}\" reaches stage {} at +{hours} hours\n", reach.len()));
+                }
+            }
+        }
+        let counts: Vec<String> = counts.iter().map(u64::to_string).collect();
+        let source = format!(
+            "{journey_text}\ntest \"p\" of \"P\" {{\n  start 2025-10-01T09:00:00Z\n\n{contacts}\n{expects}  expect counts {}\n}}\n",
+            counts.join(", ")
+        );
+        let (_, checked) = journey::check::check_source(&source);
+        let errors: Vec<_> = checked.diagnostics.iter().filter(|d| d.is_error()).collect();
+        proptest::prop_assert!(errors.is_empty(), "{errors:?}\n{source}");
+        let outcome = rt
+            .block_on(journey::testing::run_test(&checked.tests[0], &checked.journeys[0], &config))
+            .unwrap();
+        proptest::prop_assert!(outcome.failures.is_empty(), "{:?}\n{source}", outcome.failures);
+    }
+}
