@@ -537,3 +537,32 @@ fn garbage_and_broken_files_never_stop_the_server() {
     assert_eq!(r["error"]["code"], -32601, "{r}");
     lsp.request("shutdown", Value::Null);
 }
+
+#[test]
+fn tests_beside_a_journey_get_diagnostics_as_you_type() {
+    let scratch = Scratch::new("lsp", "tests");
+    let path = scratch.join("t.journey");
+    let text = "journey \"Demo\" {\n  stage \"Visited\" { when visited page \"/a\" }\n}\n\ntest \"t\" of \"Demo\" {\n  contact \"ann\" {\n    at +0 days visited page \"/a\"\n  }\n  expect \"anne\" reaches stage 1\n}\n";
+    std::fs::write(&path, text).unwrap();
+    let uri = format!("file://{}", path.display());
+    let mut lsp = Client::start(&scratch);
+    lsp.request(
+        "initialize",
+        json!({"processId": null, "rootUri": null, "capabilities": {}}),
+    );
+    lsp.notify("initialized", json!({}));
+    lsp.notify(
+        "textDocument/didOpen",
+        json!({"textDocument": {"uri": uri, "languageId": "journey", "version": 1, "text": text}}),
+    );
+    let diags = lsp.diagnostics(&uri);
+    assert_eq!(diags.len(), 1, "{diags:?}");
+    assert_eq!(diags[0]["code"], "J6002", "{diags:?}");
+    assert_eq!(diags[0]["range"]["start"], find(text, "\"anne\"", 0, 0));
+    let fixed = text.replace("\"anne\"", "\"ann\"");
+    lsp.notify(
+        "textDocument/didChange",
+        json!({"textDocument": {"uri": uri, "version": 2}, "contentChanges": [{"text": fixed}]}),
+    );
+    assert_eq!(lsp.diagnostics(&uri), Vec::<Value>::new());
+}

@@ -302,7 +302,6 @@ const ACTS: &[(&str, [&str; 7])] = &[
 ];
 
 fn histories() -> impl proptest::strategy::Strategy<Value = Vec<Vec<Act>>> {
-    use proptest::prelude::*;
     // Few distinct hours, so ties at one instant are common.
     let act = (0i64..8, 0..ACTS.len());
     proptest::collection::vec(proptest::collection::vec(act, 0..7), 1..5)

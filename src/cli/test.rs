@@ -161,7 +161,7 @@ pub fn run(args: Args) -> Result<ExitCode, String> {
     }
     let passed = total - failed;
     if json {
-        super::out::stdout(&format!(
+        super::out::stdout(format!(
             "{}\n",
             json!({ "summary": { "tests": total, "passed": passed, "failed": failed, "updated": updated, "files_with_errors": broken } })
         ));
@@ -217,7 +217,7 @@ fn print_outcome(
                 })
             })
             .collect();
-        super::out::stdout(&format!(
+        super::out::stdout(format!(
             "{}\n",
             json!({
                 "file": file, "line": at.0, "column": at.1, "journey": journey, "test": o.test,
@@ -248,7 +248,7 @@ fn print_outcome(
 fn print_error(test: &str, path: &Path, at: (usize, usize), json: bool) {
     let file = path.display().to_string();
     if json {
-        super::out::stdout(&format!(
+        super::out::stdout(format!(
             "{}\n",
             json!({ "file": file, "line": at.0, "column": at.1, "test": test, "passed": false, "error": true })
         ));
