@@ -42,6 +42,18 @@ pub struct Period {
     pub span: Span,
 }
 
+impl Period {
+    /// The period of equal length just before this one (`--compare-period previous`): it ends
+    /// where this one starts.
+    pub fn previous(self) -> Period {
+        Period {
+            from: self.from - (self.to - self.from),
+            to: self.from,
+            span: self.span,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct Stage {
     pub name: String,

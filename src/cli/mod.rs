@@ -15,6 +15,7 @@ mod fmt;
 mod journeys;
 mod lsp;
 mod out;
+mod period;
 mod progress;
 mod report;
 mod run;

@@ -11,7 +11,7 @@ use std::process::ExitCode;
 /// Run journeys over activity data and show the funnel.
 #[derive(clap::Args)]
 #[command(
-    after_help = "Examples:\n  journey run journeys/small-business-loan.journey                 # the bundled sample data\n  journey run journeys/ --data exports/activities.parquet\n  journey run loan.journey --data 'exports/2025-*.csv' --format json --output loan.json\n  journey run loan.journey --by utm_source --top 5\n  journey run loan.journey --compare baseline.json --fail-over 10\n\nData: a Parquet, CSV, NDJSON or Arrow IPC file, a folder of them, or a glob. Without --data,\nthe data/ folder beside the journey is used. Columns are mapped by the nearest journey.toml (from\nthe journey's folder up to the repository root, or --config); see docs/data.md."
+    after_help = "Examples:\n  journey run journeys/small-business-loan.journey                 # the bundled sample data\n  journey run journeys/ --data exports/activities.parquet\n  journey run loan.journey --data 'exports/2025-*.csv' --format json --output loan.json\n  journey run loan.journey --by utm_source --top 5\n  journey run loan.journey --compare baseline.json --fail-over 10\n  journey run loan.journey --compare-period previous    # the period before the journey's own\n\nData: a Parquet, CSV, NDJSON or Arrow IPC file, a folder of them, or a glob. Without --data,\nthe data/ folder beside the journey is used. Columns are mapped by the nearest journey.toml (from\nthe journey's folder up to the repository root, or --config); see docs/data.md."
 )]
 pub struct Args {
     #[command(flatten)]
@@ -27,6 +27,10 @@ pub struct Args {
     /// shows the per-stage deltas; --output still receives the results.
     #[arg(long, value_name = "BASELINE.json")]
     compare: Option<PathBuf>,
+    /// Compare with the same journeys over the period of equal length just before their own
+    /// `period` (standard output shows the per-stage deltas, as with --compare).
+    #[arg(long, value_enum, value_name = "WHICH", conflicts_with_all = ["compare", "output_dir"])]
+    compare_period: Option<PeriodArg>,
     #[command(flatten)]
     compare_options: super::compare::CompareOptions,
     /// Exit 1 (after printing the results) when a stage with a KPI reached fewer contacts than
@@ -126,6 +130,12 @@ impl Common {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum PeriodArg {
+    /// The period of equal length just before the journey's.
+    Previous,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 enum TrendArg {
     Daily,
     Weekly,
@@ -154,12 +164,18 @@ pub fn run(args: Args) -> Result<ExitCode, String> {
     if let Some(dir) = &args.output_dir {
         return super::batch::run(&args.common, dir, args.fail_under_kpi);
     }
-    let baseline = match &args.compare {
-        Some(path) => Some(super::compare::baseline(path)?),
-        None if args.compare_options.fail_over.is_some() => {
-            return Err("--fail-over needs --compare BASELINE.json".into())
+    let baseline = match (&args.compare, args.compare_period) {
+        (Some(path), _) => Some(super::compare::baseline(path)?),
+        (None, Some(PeriodArg::Previous)) => match super::period::previous(&args.common)? {
+            Some(results) => Some(results),
+            None => return Ok(ExitCode::FAILURE),
+        },
+        (None, None) if args.compare_options.fail_over.is_some() => {
+            return Err(
+                "--fail-over needs --compare BASELINE.json or --compare-period previous".into(),
+            )
         }
-        None => None,
+        (None, None) => None,
     };
     let Some(results) = execute(&args.common, args.format, baseline.is_some())? else {
         return Ok(ExitCode::FAILURE);

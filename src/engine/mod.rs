@@ -14,6 +14,7 @@ pub mod metrics_udaf;
 pub mod per_value;
 pub mod program;
 pub mod reach;
+pub mod significance;
 pub mod streamed;
 pub mod summary;
 pub mod udaf;

@@ -3,7 +3,8 @@
 //! flagged, so a reviewer sees what a journey change does to the funnel on the same data.
 
 use super::table::thousands;
-use crate::run::results::{JourneyResult, StageResult};
+use crate::engine::significance::{self, Test};
+use crate::run::results::{JourneyResult, PeriodOut, StageResult};
 use comfy_table::CellAlignment;
 use serde::Serialize;
 use std::fmt::Write;
@@ -26,6 +27,9 @@ pub struct JourneyComparison {
     /// the deltas then mix a data change with a journey change.
     pub same_data: bool,
     pub contacts_in_scope: Side<u64>,
+    /// Each side's `period`, when either has one (`--compare-period previous`: the period before).
+    #[serde(skip_serializing_if = "Side::is_empty")]
+    pub period: Side<PeriodOut>,
     pub stages: Vec<StageDelta>,
 }
 
@@ -33,6 +37,12 @@ pub struct JourneyComparison {
 pub struct Side<T> {
     pub before: Option<T>,
     pub after: Option<T>,
+}
+
+impl<T> Side<T> {
+    fn is_empty(&self) -> bool {
+        self.before.is_none() && self.after.is_none()
+    }
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -50,6 +60,13 @@ pub struct StageDelta {
     pub conversion_points: Option<f64>,
     /// KPI progress, in percentage points of the KPI target.
     pub kpi_progress_points: Option<f64>,
+    /// The two-sided p-value of the conversion's change (its base: the previous required
+    /// stage's contacts, or the contacts in scope for stage 1), and the test that gave it.
+    pub conversion_p_value: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub conversion_test: Option<Test>,
+    /// p < 0.05 with 30 units or more on each side: marked `*` in the table.
+    pub significant: bool,
     /// Moved by more than the threshold (or added, removed, or up from zero).
     pub flagged: bool,
 }
@@ -97,7 +114,16 @@ fn journey(
     let mut stages = Vec::new();
     for s in after_stages {
         let old = before_stages.iter().find(|o| o.name == s.name);
-        stages.push(stage(old, Some(s), threshold));
+        let mut d = stage(old, Some(s), threshold);
+        if let (Some(b), Some(a), Some(old)) = (before, after, old) {
+            let (n1, n2) = (base(b, old), base(a, s));
+            if let Some((p, test)) = significance::p_value(old.reached, n1, s.reached, n2) {
+                d.conversion_p_value = Some(p);
+                d.conversion_test = Some(test);
+                d.significant = significance::significant(p, n1, n2);
+            }
+        }
+        stages.push(d);
     }
     for (i, o) in before_stages.iter().enumerate() {
         if !after_stages.iter().any(|s| s.name == o.name) {
@@ -124,6 +150,10 @@ fn journey(
         contacts_in_scope: Side {
             before: before.map(|r| r.contacts_in_scope),
             after: after.map(|r| r.contacts_in_scope),
+        },
+        period: Side {
+            before: before.and_then(|r| r.period.clone()),
+            after: after.and_then(|r| r.period.clone()),
         },
         stages,
     }
@@ -171,8 +201,22 @@ fn stage(
         reached_change_percent: change,
         conversion_points: points(|s| s.conversion),
         kpi_progress_points: points(|s| s.kpi_progress),
+        conversion_p_value: None,
+        conversion_test: None,
+        significant: false,
         flagged,
     }
+}
+
+/// The contacts a stage's conversion is a share of: the previous required stage's, or the
+/// contacts in scope for the first (docs/semantics.md, "Metrics per stage").
+fn base(r: &JourneyResult, s: &StageResult) -> u64 {
+    let at = r.stages.iter().position(|x| x.name == s.name).unwrap_or(0);
+    r.stages[..at]
+        .iter()
+        .rev()
+        .find(|x| !x.optional)
+        .map_or(r.contacts_in_scope, |x| x.reached)
 }
 
 /// The comparison as tables, one per journey, then the verdict on the threshold.
@@ -197,6 +241,19 @@ pub fn text(c: &Comparison, width: u16) -> String {
                 _ => "",
             }
         );
+        if j.period.before != j.period.after {
+            let period = |p: &Option<PeriodOut>| {
+                p.as_ref()
+                    .map(|p| format!("{} .. {}", p.from, p.to))
+                    .unwrap_or_else(|| "(none)".into())
+            };
+            let _ = writeln!(
+                out,
+                "period {} → {}",
+                period(&j.period.before),
+                period(&j.period.after)
+            );
+        }
         out.push('\n');
         let mut t = super::table::frame(
             vec!["#", "Stage", "Before", "After", "Change", "Conv.", "KPI"],
@@ -212,13 +269,14 @@ pub fn text(c: &Comparison, width: u16) -> String {
             };
             let flag = if s.flagged { " !" } else { "" };
             let pp = |v: Option<f64>| v.map(|x| signed(x, " pp")).unwrap_or_default();
+            let star = if s.significant { " *" } else { "" };
             t.add_row(vec![
                 s.number.to_string(),
                 s.name.clone(),
                 side(s.reached.before),
                 side(s.reached.after),
                 format!("{change}{flag}"),
-                pp(s.conversion_points),
+                format!("{}{star}", pp(s.conversion_points)),
                 pp(s.kpi_progress_points),
             ]);
         }
@@ -230,6 +288,12 @@ pub fn text(c: &Comparison, width: u16) -> String {
         super::table::keep_words_whole(&mut t);
         for l in t.to_string().lines() {
             let _ = writeln!(out, "{}", l.trim_end());
+        }
+        if j.stages.iter().any(|s| s.significant) {
+            let _ = writeln!(
+                out,
+                "* the conversion's change is significant: p < 0.05 (two-proportion z-test, or\n  Fisher's exact test for small counts), 30 contacts or more on each side"
+            );
         }
     }
     if let Some(t) = c.threshold_percent {

@@ -366,12 +366,27 @@ fn breakdown(out: &mut String, b: &crate::run::results::BreakdownOut) {
     out.push_str("</tr></thead>\n<tbody>\n");
     for g in &b.groups {
         let _ = write!(out, "<tr><td>{}</td>", esc(&g.label()));
-        for s in &g.stages {
-            let _ = write!(out, "<td>{}</td>", thousands(s.reached));
+        for (k, s) in g.stages.iter().enumerate() {
+            match g.vs_rest.get(k) {
+                Some(Some(v)) if v.significant => {
+                    let _ = write!(
+                        out,
+                        "<td>{} <abbr class=\"sig\" title=\"conversion differs from the other groups' (p = {:.4})\">*</abbr></td>",
+                        thousands(s.reached),
+                        v.p_value
+                    );
+                }
+                _ => {
+                    let _ = write!(out, "<td>{}</td>", thousands(s.reached));
+                }
+            }
         }
         out.push_str("</tr>\n");
     }
     out.push_str("</tbody>\n</table></div>\n");
+    if (b.groups.iter()).any(|g| (0..g.stages.len()).any(|k| super::table::marked(g, k))) {
+        out.push_str("<p class=\"note\">* the group's conversion into the stage differs from the other groups' together: p &lt; 0.05 (two-proportion z-test, or Fisher's exact test for small counts), 30 contacts or more on each side.</p>\n");
+    }
 }
 
 /// Per period: contacts starting the journey (bar height) and reaching the last stage (inner).

@@ -281,12 +281,23 @@ fn breakdown_table(b: &crate::run::results::BreakdownOut, width: u16) -> String 
         .iter()
         .map(|g| {
             let mut row = vec![g.label()];
-            row.extend(g.stages.iter().map(|s| thousands(s.reached)));
+            row.extend(g.stages.iter().enumerate().map(|(k, s)| {
+                let star = if marked(g, k) { " *" } else { "" };
+                format!("{}{star}", thousands(s.reached))
+            }));
             row.push(pct(g.stages.last().and_then(|s| s.overall)));
             row
         })
         .collect();
     let text = count_table(header, rows, width);
+    let stars = b
+        .groups
+        .iter()
+        .any(|g| (0..g.stages.len()).any(|k| marked(g, k)));
+    let stars = match stars {
+        true => "* the group's conversion into the stage differs from the other groups' together:\n  p < 0.05 (two-proportion z-test, or Fisher's exact test for small counts), 30\n  contacts or more on each side.\n",
+        false => "",
+    };
     let other = b
         .groups
         .iter()
@@ -294,9 +305,14 @@ fn breakdown_table(b: &crate::run::results::BreakdownOut, width: u16) -> String 
         .map(|g| format!("(other): the {} further values together.\n", g.other_values))
         .unwrap_or_default();
     format!(
-        "\nContacts by `{}` of the activity that entered stage 1:\n\n{text}\n{other}",
+        "\nContacts by `{}` of the activity that entered stage 1:\n\n{text}\n{other}{stars}",
         b.column
     )
+}
+
+/// The group's conversion into stage `k` differs significantly from the rest's.
+pub(super) fn marked(g: &crate::run::results::BreakdownGroup, k: usize) -> bool {
+    matches!(g.vs_rest.get(k), Some(Some(v)) if v.significant)
 }
 
 /// Contacts reaching each stage, per period of stage-1 time.

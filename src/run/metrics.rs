@@ -4,7 +4,7 @@
 use super::results::{computed_at, rfc3339, JourneyResult, PeriodOut, SkippedPath, SkippedRows};
 use super::results::{
     BreakdownGroup, BreakdownOut, Bucket, Durations, SegmentCount, StageResult, TimeToConvert,
-    TrendBucket, TrendOut,
+    TrendBucket, TrendOut, VsRest,
 };
 use super::{RunOptions, Source, DEFAULT_TOP};
 use crate::check::hir;
@@ -187,6 +187,26 @@ fn trend(j: &hir::Journey, unit: TrendUnit, buckets: Vec<TrendPeriod>) -> TrendO
     }
 }
 
+/// Per stage, a group's conversion against the rest's: the group's contacts at the stage out of
+/// those at the previous required stage, against the same for every other contact (the whole
+/// funnel's counts less the group's).
+fn vs_rest(j: &hir::Journey, group: &[StageResult], whole: &[u64]) -> Vec<Option<VsRest>> {
+    use crate::engine::significance;
+    (0..group.len())
+        .map(|k| {
+            let p = previous_required(j, k)?;
+            let (x, n) = (group[k].reached, group[p].reached);
+            let (rest_x, rest_n) = (whole[k].checked_sub(x)?, whole[p].checked_sub(n)?);
+            let (p_value, test) = significance::p_value(x, n, rest_x, rest_n)?;
+            Some(VsRest {
+                p_value,
+                test,
+                significant: significance::significant(p_value, n, rest_n),
+            })
+        })
+        .collect()
+}
+
 /// A journey's results from its scope counts and its figures.
 pub(super) fn result(
     options: &RunOptions,
@@ -206,21 +226,26 @@ pub(super) fn result(
         })
         .collect();
     let trend = figures.trend.map(|(unit, buckets)| trend(j, unit, buckets));
+    let stages = stage_metrics(j, Some(contacts), figures.stages);
+    let whole: Vec<u64> = stages.iter().map(|s| s.reached).collect();
     let breakdown = match (breakdown_column(options, j), figures.breakdown) {
         (Some(column), Some(groups)) => Some(BreakdownOut {
             column: column.to_string(),
             groups: groups
                 .into_iter()
-                .map(|g| BreakdownGroup {
-                    value: g.value,
-                    other_values: g.other_values,
-                    stages: stage_metrics(j, None, g.stages),
+                .map(|g| {
+                    let group = stage_metrics(j, None, g.stages);
+                    BreakdownGroup {
+                        value: g.value,
+                        other_values: g.other_values,
+                        vs_rest: vs_rest(j, &group, &whole),
+                        stages: group,
+                    }
                 })
                 .collect(),
         }),
         _ => None,
     };
-    let stages = stage_metrics(j, Some(contacts), figures.stages);
     JourneyResult {
         journey: j.name.clone(),
         source_sha256: sha256_hex(s.text.as_bytes()),

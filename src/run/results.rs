@@ -163,6 +163,20 @@ pub struct BreakdownGroup {
     /// Every stage metric for these contacts (stage 1's conversion is null: contacts in scope
     /// have no breakdown value until they reach stage 1).
     pub stages: Vec<StageResult>,
+    /// Per stage, the group's conversion against the other groups' together (null for stage 1,
+    /// which has no conversion within a group).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub vs_rest: Vec<Option<VsRest>>,
+}
+
+/// A conversion compared with another (docs/semantics.md, "Significance").
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq)]
+pub struct VsRest {
+    /// The two-sided p-value of the difference, and the test that gave it.
+    pub p_value: f64,
+    pub test: crate::engine::significance::Test,
+    /// p < 0.05 with 30 units or more on each side (marked `*`).
+    pub significant: bool,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
