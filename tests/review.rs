@@ -377,3 +377,117 @@ fn the_report_holds_every_part_and_escapes_text() {
         String::from_utf8_lossy(&o.stderr).contains("possible values: table, csv, json, parquet")
     );
 }
+
+#[test]
+fn the_previous_period_is_the_same_journey_over_the_period_before() {
+    // --compare-period previous is exactly `journey compare` of the journey with its period
+    // written as the previous one against the journey as written.
+    let dir = crate::support::Scratch::new("review", "previous-period");
+    let october = std::fs::read_to_string("tests/data/journeys/october-loans.journey").unwrap();
+    let september = october.replace(
+        "period 2025-10-01 .. 2025-11-01",
+        "period 2025-08-31 .. 2025-10-01",
+    );
+    assert_ne!(september, october);
+    let before = dir.join("before.journey");
+    std::fs::write(&before, &september).unwrap();
+    let (b, a) = (dir.join("before.json"), dir.join("after.json"));
+    for (journey_file, out) in [
+        (before.to_str().unwrap(), &b),
+        ("tests/data/journeys/october-loans.journey", &a),
+    ] {
+        let o = journey(
+            &[
+                "run",
+                journey_file,
+                "--data",
+                "journeys/data",
+                "--format",
+                "json",
+                "--output",
+                out.to_str().unwrap(),
+            ],
+            None,
+        );
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    }
+    let compared = journey(&["compare", b.to_str().unwrap(), a.to_str().unwrap()], None);
+    let period = journey(
+        &[
+            "run",
+            "tests/data/journeys/october-loans.journey",
+            "--data",
+            "journeys/data",
+            "--compare-period",
+            "previous",
+        ],
+        None,
+    );
+    assert!(period.status.success());
+    assert_eq!(stdout(&period), stdout(&compared));
+    assert!(stdout(&period)
+        .contains("period 2025-08-31T00:00:00Z .. 2025-10-01T00:00:00Z → 2025-10-01T00:00:00Z"));
+    // A journey without a period cannot be compared with its previous one.
+    let o = journey(
+        &[
+            "run",
+            "journeys/small-business-loan.journey",
+            "--compare-period",
+            "previous",
+        ],
+        None,
+    );
+    assert_eq!(o.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&o.stderr)
+        .contains("needs a `period`: journey \"Small business loan - demo\""));
+}
+
+#[test]
+fn breakdown_groups_are_tested_against_the_rest_of_the_funnel() {
+    let o = journey(
+        &[
+            "run",
+            "journeys/small-business-loan.journey",
+            "--by",
+            "utm_source",
+            "--format",
+            "json",
+        ],
+        None,
+    );
+    assert!(o.status.success());
+    let r: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    let whole: Vec<u64> = (r["stages"].as_array().unwrap().iter())
+        .map(|s| s["reached"].as_u64().unwrap())
+        .collect();
+    let mut marked = 0;
+    for g in r["breakdown"]["groups"].as_array().unwrap() {
+        let reached: Vec<u64> = (g["stages"].as_array().unwrap().iter())
+            .map(|s| s["reached"].as_u64().unwrap())
+            .collect();
+        let vs = g["vs_rest"].as_array().unwrap();
+        assert!(vs[0].is_null(), "stage 1 has no conversion within a group");
+        for k in 1..reached.len() {
+            // The journey has no optional stage: the base is the stage before.
+            let (x, n) = (reached[k], reached[k - 1]);
+            let (rx, rn) = (whole[k] - x, whole[k - 1] - n);
+            let Some((p, test)) = journey::engine::significance::p_value(x, n, rx, rn) else {
+                // An empty group at the previous stage: no conversion to test.
+                assert!(vs[k].is_null(), "{g}");
+                continue;
+            };
+            // Through JSON's decimal text: equal to the last bit or two.
+            let written = vs[k]["p_value"].as_f64().unwrap();
+            assert!(
+                (written - p).abs() <= 1e-12 * p.max(1e-300),
+                "{written} {p}"
+            );
+            assert_eq!(vs[k]["test"], serde_json::to_value(test).unwrap());
+            let significant = p < 0.05 && n >= 30 && rn >= 30;
+            assert_eq!(vs[k]["significant"], significant);
+            marked += significant as usize;
+        }
+    }
+    // The sample's contacts without a source never request the case study: every group differs.
+    assert!(marked > 0);
+}
