@@ -49,7 +49,9 @@ pub fn run(args: Args) -> Result<ExitCode, String> {
     };
     let json = args.error_format == ErrorFormat::Json;
     let color = super::stderr_color();
-    let emit_diagnostics = |text: String| {
+    // Diagnostics as `journey check` prints them: JSON lines on stdout, else on stderr.
+    let emit = |ds: &[crate::diagnostics::Diagnostic], name: &str, source: &str| {
+        let text = render(ds, name, source, args.error_format, color);
         if json {
             super::out::stdout(&text);
         } else {
@@ -64,26 +66,14 @@ pub fn run(args: Args) -> Result<ExitCode, String> {
         let source = match super::files::read_journey(path) {
             Ok(s) => s,
             Err(d) => {
-                emit_diagnostics(render(
-                    std::slice::from_ref(&d),
-                    "",
-                    "",
-                    args.error_format,
-                    color,
-                ));
+                emit(std::slice::from_ref(&d), "", "");
                 broken += 1;
                 continue;
             }
         };
         let (_, checked) = crate::check::check_source(&source);
         if !checked.diagnostics.is_empty() {
-            emit_diagnostics(render(
-                &checked.diagnostics,
-                &name,
-                &source,
-                args.error_format,
-                color,
-            ));
+            emit(&checked.diagnostics, &name, &source);
         }
         if checked.has_errors() {
             broken += 1;
@@ -95,13 +85,7 @@ pub fn run(args: Args) -> Result<ExitCode, String> {
         let config = match Config::find(args.config.as_deref(), path) {
             Ok((c, _)) => c,
             Err(d) => {
-                emit_diagnostics(render(
-                    std::slice::from_ref(&d),
-                    &name,
-                    &source,
-                    args.error_format,
-                    color,
-                ));
+                emit(std::slice::from_ref(&d), &name, &source);
                 broken += 1;
                 continue;
             }
@@ -128,13 +112,7 @@ pub fn run(args: Args) -> Result<ExitCode, String> {
                     failed += 1;
                     errored += 1;
                     print_error(&t.name, path, (line, column), json);
-                    emit_diagnostics(render(
-                        std::slice::from_ref(&d),
-                        &name,
-                        &source,
-                        args.error_format,
-                        color,
-                    ));
+                    emit(std::slice::from_ref(&d), &name, &source);
                 }
             }
         }
