@@ -10,8 +10,7 @@ use datafusion::arrow::array::{
 };
 use datafusion::arrow::datatypes::{DataType, Field, Schema, TimeUnit};
 use datafusion::parquet::arrow::ArrowWriter;
-use journey::config::Config;
-use journey::run::{self, RunOptions, Source};
+use journey::run::RunOptions;
 use proptest::prelude::*;
 use std::path::Path;
 use std::sync::Arc;
@@ -108,25 +107,12 @@ fn write(rows: &[Row], path: &Path, as_contacts: bool) {
 
 /// Every journey's results over `file`, without what names the file, the moment or the unit.
 fn results(source: &str, file: &Path, skip_bad_rows: bool) -> Vec<serde_json::Value> {
-    let (_, checked) = journey::check::check_source(source);
-    assert!(!checked.has_errors(), "{:?}", checked.diagnostics);
-    let sources: Vec<Source> = checked
-        .journeys
-        .iter()
-        .map(|j| Source {
-            journey: j,
-            text: source,
-        })
-        .collect();
     let options = RunOptions {
         files: vec![file.to_path_buf()],
         skip_bad_rows,
         ..RunOptions::default()
     };
-    let rt = tokio::runtime::Runtime::new().unwrap();
-    let out = rt
-        .block_on(run::run(&options, &Config::default(), &sources))
-        .unwrap_or_else(|d| panic!("{d:?}"));
+    let out = crate::support::run_in_process(source, options);
     out.into_iter()
         .map(|r| {
             let mut v = serde_json::to_value(&r).unwrap();
@@ -192,19 +178,11 @@ fn rows_without_a_unit_value_are_skipped_and_counted() {
     ];
     write(&rows, &file, false);
     let source = format!("journey \"Funnel\" {{ count by account {BODY} }}\n");
-    let (_, checked) = journey::check::check_source(&source);
-    let sources = [Source {
-        journey: &checked.journeys[0],
-        text: &source,
-    }];
     let options = RunOptions {
         files: vec![file],
         ..RunOptions::default()
     };
-    let rt = tokio::runtime::Runtime::new().unwrap();
-    let r = rt
-        .block_on(run::run(&options, &Config::default(), &sources))
-        .unwrap_or_else(|d| panic!("{d:?}"));
+    let r = crate::support::run_in_process(&source, options);
     assert_eq!(r[0].contacts_in_scope, 1);
     assert_eq!(r[0].rows_in_scope, 1);
     assert_eq!(r[0].rows_skipped, 2);

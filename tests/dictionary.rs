@@ -13,7 +13,7 @@ use datafusion::arrow::datatypes::{DataType, Field, Schema, TimeUnit};
 use datafusion::parquet::arrow::ArrowWriter;
 use datafusion::parquet::file::properties::WriterProperties;
 use journey::config::Config;
-use journey::run::{self, RunOptions, Source};
+use journey::run::RunOptions;
 use proptest::prelude::*;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -128,25 +128,12 @@ fn write(rows: &[Row], path: &Path, dictionary: bool) {
 
 /// Every journey's results over `file`, without what names the file or the moment.
 fn results(file: PathBuf, partitions: usize) -> Vec<serde_json::Value> {
-    let (_, checked) = journey::check::check_source(JOURNEYS);
-    assert!(!checked.has_errors(), "{:?}", checked.diagnostics);
-    let sources: Vec<Source> = checked
-        .journeys
-        .iter()
-        .map(|j| Source {
-            journey: j,
-            text: JOURNEYS,
-        })
-        .collect();
     let options = RunOptions {
         files: vec![file],
         target_partitions: partitions,
         ..RunOptions::default()
     };
-    let rt = tokio::runtime::Runtime::new().unwrap();
-    let out = rt
-        .block_on(run::run(&options, &Config::default(), &sources))
-        .unwrap_or_else(|d| panic!("{d:?}"));
+    let out = crate::support::run_in_process(JOURNEYS, options);
     out.into_iter()
         .map(|r| {
             let mut v = serde_json::to_value(&r).unwrap();

@@ -11,8 +11,7 @@ use datafusion::arrow::array::{
 use datafusion::arrow::datatypes::{DataType, Field, Schema, TimeUnit};
 use datafusion::parquet::arrow::ArrowWriter;
 use datafusion::parquet::file::properties::WriterProperties;
-use journey::config::Config;
-use journey::run::{self, RunOptions, Source};
+use journey::run::RunOptions;
 use proptest::prelude::*;
 use std::path::Path;
 use std::sync::Arc;
@@ -88,24 +87,11 @@ fn write(values: &[String], path: &Path, dictionary: bool) {
 
 /// Contacts reaching stage 1 of each journey over `file`.
 fn reached(source: &str, file: &Path) -> Vec<u64> {
-    let (_, checked) = journey::check::check_source(source);
-    assert!(!checked.has_errors(), "{source}\n{:?}", checked.diagnostics);
-    let sources: Vec<Source> = checked
-        .journeys
-        .iter()
-        .map(|j| Source {
-            journey: j,
-            text: source,
-        })
-        .collect();
     let options = RunOptions {
         files: vec![file.to_path_buf()],
         ..RunOptions::default()
     };
-    let rt = tokio::runtime::Runtime::new().unwrap();
-    let out = rt
-        .block_on(run::run(&options, &Config::default(), &sources))
-        .unwrap_or_else(|d| panic!("{source}\n{d:?}"));
+    let out = crate::support::run_in_process(source, options);
     out.iter().map(|r| r.stages[0].reached).collect()
 }
 

@@ -156,3 +156,28 @@ pub fn succeeds(what: &str, command: &mut std::process::Command) -> std::process
     );
     out
 }
+
+/// Every journey of `source` run in process with `options` (its files, partitions, …) and the
+/// default mapping: their results, or a panic naming the source and the failure.
+pub fn run_in_process(
+    source: &str,
+    options: journey::run::RunOptions,
+) -> Vec<journey::run::results::JourneyResult> {
+    let (_, checked) = journey::check::check_source(source);
+    assert!(!checked.has_errors(), "{source}\n{:?}", checked.diagnostics);
+    let sources: Vec<journey::run::Source> = checked
+        .journeys
+        .iter()
+        .map(|j| journey::run::Source {
+            journey: j,
+            text: source,
+        })
+        .collect();
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(journey::run::run(
+        &options,
+        &journey::config::Config::default(),
+        &sources,
+    ))
+    .unwrap_or_else(|d| panic!("{source}\n{d:?}"))
+}
