@@ -296,3 +296,65 @@ journey "Loan": 2 changes in meaning
 "#
     );
 }
+
+/// The test changes between two files (journeys and tests checked), under the one journey.
+fn test_changes(old: &str, new: &str) -> (Diff, Vec<journey::diff::tests::TestChange>) {
+    let side = |s: &str| {
+        let (_, c) = journey::check::check_source(s);
+        assert!(!c.has_errors(), "{:?}", c.diagnostics);
+        (c.journeys, c.tests)
+    };
+    let (o, n) = (side(old), side(new));
+    let mut d = diff(&o.0, &n.0);
+    journey::diff::tests::add(&mut d, (&o.0, &o.1), (&n.0, &n.1));
+    let tests = d.journeys[0].tests.clone();
+    (d, tests)
+}
+
+#[test]
+fn test_changes_are_listed_under_their_journey_and_are_no_change_in_meaning() {
+    use journey::diff::tests::TestKind;
+    let journey = "journey \"J\" {\n  within 1 day\n\n  stage \"A\" { when visited page \"/a\" }\n  stage \"B\" { when registered }\n}\n";
+    let test =
+        |body: &str| format!("{journey}\ntest \"t\" of \"J\" {{\n  start 2025-10-01\n{body}}}\n");
+    let old = test("  contact \"ann\" {\n    at +0 days visited page \"/a\"\n    at +1 day registered\n  }\n  expect \"ann\" reaches stage 2 at +1 day\n");
+    // Reformatted, and the time written as an instant: the same test.
+    let same = test("contact \"ann\" { at 2025-10-01 visited page \"/a\"   at 2025-10-02 registered }\nexpect \"ann\" reaches stage \"B\" at 2025-10-02\n");
+    let (d, tests) = test_changes(&old, &same);
+    assert!(d.equal && tests.is_empty(), "{tests:?}");
+    // A later registration, its expectation updated, and a new contact.
+    let new = test("  contact \"ann\" {\n    at +0 days visited page \"/a\"\n    at +2 days registered\n  }\n  contact \"bob\" {\n    at +0 days registered\n  }\n  expect \"ann\" reaches stage 1\n  expect \"bob\" reaches no stage\n");
+    let (d, tests) = test_changes(&old, &new);
+    assert!(d.equal, "tests do not change the journey's meaning");
+    let kinds: Vec<(TestKind, Option<&str>)> = tests
+        .iter()
+        .map(|c| (c.kind, c.contact.as_deref()))
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            (TestKind::HistoryChanged, Some("ann")),
+            (TestKind::ContactAdded, Some("bob")),
+            (TestKind::Expectation, Some("ann")),
+            (TestKind::Expectation, Some("bob")),
+        ]
+    );
+    assert_eq!(
+        tests[2].before.as_deref(),
+        Some("expect \"ann\" reaches stage 2 at +1 day")
+    );
+    assert_eq!(
+        tests[2].after.as_deref(),
+        Some("expect \"ann\" reaches stage 1")
+    );
+    assert_eq!(tests[3].before, None);
+    let text = journey::diff::text(&d, "old", "new");
+    assert!(text.contains("journey \"J\": no change in meaning\n  ~ test \"t\": contact \"ann\"'s activities changed\n"), "{text}");
+    assert!(text.contains("  ~ test \"t\": expect \"ann\" reaches stage 2 at +1 day\n      now: expect \"ann\" reaches stage 1\n"), "{text}");
+    // A test removed, and one added.
+    let renamed = old.replace("test \"t\"", "test \"u\"");
+    let (_, tests) = test_changes(&old, &renamed);
+    let kinds: Vec<TestKind> = tests.iter().map(|c| c.kind).collect();
+    assert_eq!(kinds, [TestKind::TestAdded, TestKind::TestRemoved]);
+    assert_eq!(tests[0].after.as_deref(), Some("1 contact, 1 expectation"));
+}

@@ -34,7 +34,7 @@ pub fn run(args: Args) -> Result<ExitCode, String> {
         return Err("no .journey files found".into());
     }
     let color = super::stderr_color();
-    let (mut errors, mut warnings, mut journeys) = (0, 0, 0);
+    let (mut errors, mut warnings, mut journeys, mut tests) = (0, 0, 0, 0);
     let emit = |text: String| {
         if args.error_format == ErrorFormat::Json {
             super::out::stdout(&text);
@@ -61,6 +61,7 @@ pub fn run(args: Args) -> Result<ExitCode, String> {
         let (parsed, checked) = crate::check::check_source(&source);
         let diags = &checked.diagnostics;
         journeys += parsed.file.journeys.len();
+        tests += parsed.file.tests.len();
         errors += diags.iter().filter(|d| d.is_error()).count();
         warnings += diags.iter().filter(|d| !d.is_error()).count();
         emit(render(diags, &name, &source, args.error_format, color));
@@ -74,8 +75,13 @@ pub fn run(args: Args) -> Result<ExitCode, String> {
         }
     }
     if args.error_format != ErrorFormat::Json {
+        // Tests are named only where there are some.
+        let tests = match tests {
+            0 => String::new(),
+            n => format!("{n} {}, ", plural(n, "test", "tests")),
+        };
         eprintln!(
-            "checked {} {}: {} {}, {}, {}",
+            "checked {} {}: {} {}, {tests}{}, {}",
             files.len(),
             plural(files.len(), "file", "files"),
             journeys,
