@@ -384,3 +384,29 @@ proptest::proptest! {
         proptest::prop_assert!(outcome.failures.is_empty(), "{:?}\n{source}", outcome.failures);
     }
 }
+
+#[test]
+fn under_count_by_an_expectation_names_a_unit() {
+    let journey =
+        std::fs::read_to_string(support::root().join("tests/data/accounts.journey")).unwrap();
+    let test = |expect: &str| {
+        format!(
+            "{journey}\ntest \"two people, one account\" of \"Accounts to a demo\" {{\n  contact \"ann\" {{\n    at +0 days visited page \"/pricing\" with account \"acme\"\n  }}\n  contact \"bob\" {{\n    at +1 day submitted form \"demo\" with account \"acme\"\n  }}\n{expect}}}\n"
+        )
+    };
+    let good = project(
+        "count-by",
+        &test("  expect \"acme\" reaches stage 2 at +1 day\n  expect counts 1, 1\n"),
+    );
+    let o = journey_test(&[good.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let codes: Vec<String> = support::diagnostics(&test("  expect \"ann\" reaches stage 1\n"))
+        .into_iter()
+        .map(|d| format!("{}: {}", d.code, d.message))
+        .collect();
+    assert_eq!(
+        codes,
+        ["J6002: no activity of the test has `account` \"ann\""]
+    );
+    let _ = std::fs::remove_dir_all(good.parent().unwrap());
+}

@@ -122,6 +122,13 @@ fn check_test(t: &ast::Test, j: &hir::Journey, ds: &mut Vec<Diagnostic>) -> hir:
             activities,
         });
     }
+    // Under `count by C` the funnel counts C's values: an expectation names a unit, one of the
+    // values the activities give C.
+    let units: Option<Vec<String>> = j.count_by.as_ref().map(|c| units_of(t, &c.node));
+    let known: Vec<&str> = match &units {
+        Some(u) => u.iter().map(String::as_str).collect(),
+        None => contact_spans.keys().copied().collect(),
+    };
     let mut expectations = Vec::new();
     let mut expected_contacts: HashMap<&str, Span> = HashMap::new();
     let stage_names: Vec<&str> = j.stages.iter().map(|s| s.name.as_str()).collect();
@@ -133,15 +140,24 @@ fn check_test(t: &ast::Test, j: &hir::Journey, ds: &mut Vec<Diagnostic>) -> hir:
             Expectation::Counts(counts) => counts_of(counts, item.span, j, ds)
                 .map(|c| (hir::Expected::Counts(c), false, false)),
             Expectation::Reaches { contact, stage, at } => {
-                if !contact_spans.contains_key(contact.node.as_str()) {
-                    let mut d = Diagnostic::new(
-                        "J6002",
-                        format!("the test has no contact \"{}\"", contact.node),
-                    )
-                    .primary(contact.span, "no `contact` block of this id");
-                    d = match did_you_mean(&contact.node, contact_spans.keys().copied()) {
+                if !known.contains(&contact.node.as_str()) {
+                    let (what, label) = match &j.count_by {
+                        Some(c) => (
+                            format!(
+                                "no activity of the test has `{}` \"{}\"",
+                                c.node, contact.node
+                            ),
+                            format!("under `count by {}`, a unit: one of its values", c.node),
+                        ),
+                        None => (
+                            format!("the test has no contact \"{}\"", contact.node),
+                            "no `contact` block of this id".to_string(),
+                        ),
+                    };
+                    let mut d = Diagnostic::new("J6002", what).primary(contact.span, label);
+                    d = match did_you_mean(&contact.node, known.iter().copied()) {
                         Some(s) => d.help(format!("did you mean \"{s}\"?")),
-                        None => d.help("expect something of a contact the test writes with `contact \"id\" { … }`"),
+                        None => d.help("expect something of a contact the test writes with `contact \"id\" { … }` (under `count by`, of a value its activities give the column)"),
                     };
                     ds.push(d);
                     None
@@ -375,6 +391,30 @@ fn counts_of(
         }
     }
     Some(out)
+}
+
+/// The values the test's activities give the `count by` column, as text (the units).
+fn units_of(t: &ast::Test, column: &str) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for item in &t.items {
+        let TestItemKind::Contact(c) = &item.kind else {
+            continue;
+        };
+        for a in &c.activities {
+            for (k, v) in &a.fields {
+                if k.node.eq_ignore_ascii_case(column) {
+                    let text = match &v.node {
+                        ast::Literal::String(s) => s.clone(),
+                        other => crate::fmt::literal_text(other),
+                    };
+                    if !out.contains(&text) {
+                        out.push(text);
+                    }
+                }
+            }
+        }
+    }
+    out
 }
 
 /// The fields a rule sets on the activity it describes (logical names).
