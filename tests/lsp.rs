@@ -565,4 +565,21 @@ fn tests_beside_a_journey_get_diagnostics_as_you_type() {
         json!({"textDocument": {"uri": uri, "version": 2}, "contentChanges": [{"text": fixed}]}),
     );
     assert_eq!(lsp.diagnostics(&uri), Vec::<Value>::new());
+    // The outline lists the test after the journey, and the test folds.
+    let symbols = lsp.request(
+        "textDocument/documentSymbol",
+        json!({"textDocument": {"uri": uri}}),
+    );
+    let names: Vec<(&str, &str)> = (symbols.as_array().unwrap().iter())
+        .map(|s| (s["name"].as_str().unwrap(), s["detail"].as_str().unwrap()))
+        .collect();
+    assert_eq!(names, [("Demo", "journey"), ("t", "test of \"Demo\"")]);
+    let folds = lsp.request(
+        "textDocument/foldingRange",
+        json!({"textDocument": {"uri": uri}}),
+    );
+    assert!(
+        (folds.as_array().unwrap().iter()).any(|f| f["startLine"] == 4 && f["endLine"] == 9),
+        "{folds}"
+    );
 }
