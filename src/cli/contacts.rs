@@ -43,7 +43,7 @@ pub struct Args {
 }
 
 /// `--stage`: a number from 1, or a stage's name (as written, or in any case).
-fn stage_number(text: &str, j: &crate::check::hir::Journey) -> Result<usize, String> {
+pub(super) fn stage_number(text: &str, j: &crate::check::hir::Journey) -> Result<usize, String> {
     let last = j.stages.len();
     if let Ok(n) = text.trim().parse::<usize>() {
         return if (1..=last).contains(&n) {

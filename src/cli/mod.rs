@@ -15,6 +15,7 @@ mod fmt;
 mod journeys;
 mod lsp;
 mod out;
+mod paths;
 mod period;
 mod progress;
 mod report;
@@ -49,6 +50,7 @@ enum Command {
     Report(report::Args),
     Explain(explain::Args),
     Contacts(contacts::Args),
+    Paths(paths::Args),
     Test(test::Args),
     Sample(sample::Args),
     Cluster(cluster::Args),
@@ -69,6 +71,7 @@ pub fn main() -> ExitCode {
         Command::Report(a) => report::run(a),
         Command::Explain(a) => explain::run(a),
         Command::Contacts(a) => contacts::run(a),
+        Command::Paths(a) => paths::run(a),
         Command::Test(a) => test::run(a),
         Command::Sample(a) => sample::run(a),
         Command::Cluster(a) => cluster::run(a),

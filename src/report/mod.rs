@@ -4,6 +4,7 @@ pub mod compare;
 pub mod contacts;
 pub mod html;
 pub mod kpi;
+pub mod paths;
 mod table;
 
 use crate::diagnostics::Diagnostic;

@@ -12,6 +12,7 @@ pub mod kept;
 mod locate;
 pub mod metrics;
 pub mod pass;
+pub mod paths;
 pub mod progress;
 pub mod results;
 mod spill;
