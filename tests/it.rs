@@ -30,6 +30,7 @@ mod layers;
 mod lsp;
 mod memory;
 mod partitions;
+mod paths;
 mod patterns;
 mod registry;
 mod review;
