@@ -357,4 +357,10 @@ fn test_changes_are_listed_under_their_journey_and_are_no_change_in_meaning() {
     let kinds: Vec<TestKind> = tests.iter().map(|c| c.kind).collect();
     assert_eq!(kinds, [TestKind::TestAdded, TestKind::TestRemoved]);
     assert_eq!(tests[0].after.as_deref(), Some("1 contact, 1 expectation"));
+    // The journey renamed and its test removed: the removal is listed under the renamed journey.
+    let renamed_journey = journey.replace("\"J\"", "\"K\"");
+    let (d, tests) = test_changes(&old, &renamed_journey);
+    assert_eq!(d.journeys.len(), 1, "{d:?}");
+    let kinds: Vec<TestKind> = tests.iter().map(|c| c.kind).collect();
+    assert_eq!(kinds, [TestKind::TestRemoved]);
 }

@@ -32,9 +32,9 @@ pub enum TestKind {
 /// Add to `diff` the changes between the old and new files' tests, under their journeys.
 pub fn add(diff: &mut Diff, old: (&[Journey], &[Test]), new: (&[Journey], &[Test])) {
     let journey_of = |js: &[Journey], t: &Test| js.iter().find(|j| j.name == t.journey).cloned();
-    let mut push = |journey: &str, c: TestChange| {
-        if let Some(j) = diff.journeys.iter_mut().find(|j| j.name == journey) {
-            j.tests.push(c);
+    let mut push = |journey: &str, old_side: bool, c: TestChange| {
+        if let Some(i) = entry(diff, journey, old_side) {
+            diff.journeys[i].tests.push(c);
         }
     };
     for n in new.1 {
@@ -43,14 +43,14 @@ pub fn add(diff: &mut Diff, old: (&[Journey], &[Test]), new: (&[Journey], &[Test
         };
         let matched = old.1.iter().find(|o| o.name == n.name);
         let Some(o) = matched else {
-            push(&n.journey, added(n, TestKind::TestAdded, true));
+            push(&n.journey, false, added(n, TestKind::TestAdded, true));
             continue;
         };
         let Some(oj) = journey_of(old.0, o) else {
             continue;
         };
         for c in changes(o, &oj, n, &nj) {
-            push(&n.journey, c);
+            push(&n.journey, false, c);
         }
     }
     for o in old
@@ -58,9 +58,29 @@ pub fn add(diff: &mut Diff, old: (&[Journey], &[Test]), new: (&[Journey], &[Test
         .iter()
         .filter(|o| !new.1.iter().any(|n| n.name == o.name))
     {
-        // Listed under the journey of the same name in the new file, when it is still there.
-        push(&o.journey, added(o, TestKind::TestRemoved, false));
+        push(&o.journey, true, added(o, TestKind::TestRemoved, false));
     }
+}
+
+/// The entry of the diff a test of `journey` belongs under. A new file's test: the entry of that
+/// name. An old file's: the entry renamed from it, else the one of its name that is not new
+/// (changed, unchanged or removed). Every checked test's journey has one.
+fn entry(diff: &Diff, journey: &str, old_side: bool) -> Option<usize> {
+    use super::{Kind, Status};
+    let js = &diff.journeys;
+    if !old_side {
+        return js
+            .iter()
+            .position(|j| j.name == journey && j.status != Status::Removed);
+    }
+    let renamed_from = |j: &super::JourneyDiff| {
+        (j.changes.iter())
+            .any(|c| c.kind == Kind::JourneyRenamed && c.before.as_deref() == Some(journey))
+    };
+    js.iter().position(renamed_from).or_else(|| {
+        js.iter()
+            .position(|j| j.name == journey && j.status != Status::Added)
+    })
 }
 
 fn added(t: &Test, kind: TestKind, after: bool) -> TestChange {
