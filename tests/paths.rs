@@ -132,6 +132,26 @@ fn top_keeps_the_most_common_and_counts_the_rest() {
             g["contacts"].as_u64().unwrap()
         );
     }
+    // --dropped: that group alone, the same as in the whole answer.
+    let o = std::process::Command::new(env!("CARGO_BIN_EXE_journey"))
+        .args([
+            "paths",
+            "journeys/small-business-loan.journey",
+            "--after-stage",
+            "2",
+            "--top",
+            "2",
+            "--dropped",
+            "--format",
+            "json",
+        ])
+        .current_dir(crate::support::root())
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let dropped: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(dropped["dropped"], p["dropped"]);
+    assert!(dropped.get("went_on").is_none());
     // The stage-2 contacts of the sample: those who went on and those who dropped off.
     assert_eq!(
         p["went_on"]["contacts"].as_u64().unwrap() + p["dropped"]["contacts"].as_u64().unwrap(),

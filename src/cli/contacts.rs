@@ -1,7 +1,6 @@
 //! `journey contacts`: the contacts that reached a stage, or dropped off after it.
 
 use super::journeys;
-use crate::config::Config;
 use crate::diagnostics::render::ErrorFormat;
 use crate::diagnostics::Diagnostic;
 use crate::report::contacts::{self, ListFormat};
@@ -81,16 +80,7 @@ pub fn run(args: Args) -> Result<ExitCode, String> {
         journeys::report(&d, Some(f), format);
         Ok(ExitCode::FAILURE)
     };
-    let j = match (&args.name, f.journeys.as_slice()) {
-        (None, [one]) => one,
-        (None, _) => {
-            return Err("the file holds several journeys: choose one with --journey NAME".into())
-        }
-        (Some(n), all) => match all.iter().find(|j| &j.name == n) {
-            Some(j) => j,
-            None => return Err(format!("no journey named \"{n}\" in {}", f.path.display())),
-        },
-    };
+    let j = journeys::pick(f, args.name.as_deref())?;
     let last = j.stages.len();
     let stage = stage_number(&args.stage, j)?;
     if args.dropped && stage == last {
@@ -101,16 +91,11 @@ pub fn run(args: Args) -> Result<ExitCode, String> {
     if args.format == ListFormat::Parquet && args.output.is_none() {
         return Err("--format parquet needs --output FILE".into());
     }
-    let (config, _) = match Config::find(args.config.as_deref(), &f.path) {
-        Ok(c) => c,
-        Err(d) => return fail(d),
-    };
-    let data = match journeys::data_path(args.data.as_deref(), &f.path)
-        .and_then(|d| journeys::list_data(&d, &config))
-    {
-        Ok(d) => d,
-        Err(d) => return fail(d),
-    };
+    let (config, data) =
+        match journeys::config_and_data(args.config.as_deref(), args.data.as_deref(), &f.path) {
+            Ok(x) => x,
+            Err(d) => return fail(d),
+        };
     let options = RunOptions {
         target_partitions: std::thread::available_parallelism()
             .map(|n| n.get())

@@ -60,6 +60,31 @@ pub fn load_each(paths: &[PathBuf], format: ErrorFormat) -> Result<(Vec<Loaded>,
     Ok((out, failed))
 }
 
+/// The journey a one-journey command (`contacts`, `paths`) works on: the file's only one, or the
+/// one named with `--journey`.
+pub fn pick<'a>(f: &'a Loaded, name: Option<&str>) -> Result<&'a hir::Journey, String> {
+    match (name, f.journeys.as_slice()) {
+        (None, [one]) => Ok(one),
+        (None, _) => Err("the file holds several journeys: choose one with --journey NAME".into()),
+        (Some(n), all) => all
+            .iter()
+            .find(|j| j.name == n)
+            .ok_or_else(|| format!("no journey named \"{n}\" in {}", f.path.display())),
+    }
+}
+
+/// The mapping (`--config`, else the nearest journey.toml) and the data (`--data`, else the
+/// data/ folder beside the journey) of a one-journey command.
+pub fn config_and_data(
+    config: Option<&Path>,
+    data: Option<&str>,
+    journey: &Path,
+) -> Result<(crate::config::Config, crate::io::listing::Listing), Diagnostic> {
+    let (config, _) = crate::config::Config::find(config, journey)?;
+    let listing = list_data(&data_path(data, journey)?, &config)?;
+    Ok((config, listing))
+}
+
 /// Print a diagnostic from running a journey (pointing into its file when it has labels).
 pub fn report(d: &Diagnostic, file: Option<&Loaded>, format: ErrorFormat) {
     let color = super::stderr_color();

@@ -2,7 +2,6 @@
 //! dropped off.
 
 use super::journeys;
-use crate::config::Config;
 use crate::diagnostics::render::ErrorFormat;
 use crate::diagnostics::Diagnostic;
 use crate::run::{self, RunOptions};
@@ -57,31 +56,17 @@ pub fn run(args: Args) -> Result<ExitCode, String> {
         journeys::report(&d, Some(f), format);
         Ok(ExitCode::FAILURE)
     };
-    let j = match (&args.name, f.journeys.as_slice()) {
-        (None, [one]) => one,
-        (None, _) => {
-            return Err("the file holds several journeys: choose one with --journey NAME".into())
-        }
-        (Some(n), all) => match all.iter().find(|j| &j.name == n) {
-            Some(j) => j,
-            None => return Err(format!("no journey named \"{n}\" in {}", f.path.display())),
-        },
-    };
+    let j = journeys::pick(f, args.name.as_deref())?;
     let stage = super::contacts::stage_number(&args.after_stage, j)
         .map_err(|e| e.replace("--stage", "--after-stage"))?;
     if args.top == 0 {
         return Err("--top must be at least 1".into());
     }
-    let (config, _) = match Config::find(args.config.as_deref(), &f.path) {
-        Ok(c) => c,
-        Err(d) => return fail(d),
-    };
-    let data = match journeys::data_path(args.data.as_deref(), &f.path)
-        .and_then(|d| journeys::list_data(&d, &config))
-    {
-        Ok(d) => d,
-        Err(d) => return fail(d),
-    };
+    let (config, data) =
+        match journeys::config_and_data(args.config.as_deref(), args.data.as_deref(), &f.path) {
+            Ok(x) => x,
+            Err(d) => return fail(d),
+        };
     let options = RunOptions {
         target_partitions: super::run::default_partitions() as usize,
         ..RunOptions::of(data)

@@ -70,6 +70,25 @@ pub async fn contact_reaches(
     config: &Config,
     j: &hir::Journey,
 ) -> Result<Vec<(String, ContactReach)>, Diagnostic> {
+    let opened = open_one(options, config, j).await?;
+    reaches_in(&opened, options, config, j).await
+}
+
+/// One journey's data registered and its plans lowered, for the commands that look at its
+/// contacts (`journey contacts`, `journey test`, `journey paths`).
+pub(super) struct Opened {
+    pub ctx: SessionContext,
+    pub data: crate::data::DataSet,
+    pub lowered: lower::Lowered,
+    /// The data, in words, for messages.
+    pub label: String,
+}
+
+pub(super) async fn open_one(
+    options: &RunOptions,
+    config: &Config,
+    j: &hir::Journey,
+) -> Result<Opened, Diagnostic> {
     let only = [Source {
         journey: j,
         text: "",
@@ -77,18 +96,34 @@ pub async fn contact_reaches(
     let (ctx, data) = open_for(options, config, &only).await?;
     let label = data.describe();
     let lowered = plan(&ctx, &data, config, j, options).await?;
-    let scope = collect(&ctx, &lowered.scope, &label, config).await?;
+    Ok(Opened {
+        ctx,
+        data,
+        lowered,
+        label,
+    })
+}
+
+/// [`contact_reaches`] over data already opened.
+pub(super) async fn reaches_in(
+    o: &Opened,
+    options: &RunOptions,
+    config: &Config,
+    j: &hir::Journey,
+) -> Result<Vec<(String, ContactReach)>, Diagnostic> {
+    let (ctx, data, lowered, label) = (&o.ctx, &o.data, &o.lowered, o.label.as_str());
+    let scope = collect(ctx, &lowered.scope, label, config).await?;
     let (_, rows, skipped) = scope_counts(&scope)?;
     let skipped = skipped.under(j);
     let source = Source {
         journey: j,
         text: "",
     };
-    bad_rows(&skipped, &data, options, config, &source, &label).await?;
+    bad_rows(&skipped, data, options, config, &source, label).await?;
     if rows == 0 && j.period.is_none() {
-        return Err(no_rows(&label));
+        return Err(no_rows(label));
     }
-    let funnel = collect(&ctx, &lowered.funnel, &label, config).await?;
+    let funnel = collect(ctx, &lowered.funnel, label, config).await?;
     let mut out = Vec::new();
     for b in &funnel {
         let (Some(contact), Some(_)) = (

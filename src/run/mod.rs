@@ -22,6 +22,7 @@ mod unmatched;
 mod warnings;
 
 pub use contact_list::contact_reaches;
+use contact_list::{open_one, reaches_in};
 pub use errors::{execution_error, Failure};
 
 use crate::check::hir;

@@ -4,7 +4,7 @@
 //! they did next").
 
 use super::errors::execution_error;
-use super::{open_for, plan, RunOptions, Source};
+use super::RunOptions;
 use crate::check::hir;
 use crate::config::Config;
 use crate::data::TABLE;
@@ -65,7 +65,9 @@ pub async fn next_activities(
     stage: usize,
     top: usize,
 ) -> Result<Paths, Diagnostic> {
-    let reaches = super::contact_reaches(options, config, j).await?;
+    // One opening of the data for both: the reach times, then the activities after them.
+    let opened = super::open_one(options, config, j).await?;
+    let reaches = super::reaches_in(&opened, options, config, j).await?;
     let k = stage - 1;
     // (contact, time it reached stage N, went on)
     let mut ids = Vec::new();
@@ -81,16 +83,10 @@ pub async fn next_activities(
     let contacts_in = |on: bool| went_on.iter().filter(|&&w| w == on).count() as u64;
     let (on_total, dropped_total) = (contacts_in(true), contacts_in(false));
 
-    let only = [Source {
-        journey: j,
-        text: "",
-    }];
-    let (ctx, data) = open_for(options, config, &only).await?;
-    let label = data.describe();
-    let lowered = plan(&ctx, &data, config, j, options).await?;
+    let (ctx, data, lowered, label) = (&opened.ctx, &opened.data, &opened.lowered, &opened.label);
     let binding = Binding::new(
         config,
-        &data,
+        data,
         options.skip_bad_rows,
         None,
         options
@@ -149,7 +145,7 @@ pub async fn next_activities(
     let activities = ctx
         .table(TABLE)
         .await
-        .map_err(|e| execution_error(e, &label, config))?
+        .map_err(|e| execution_error(e, label, config))?
         .filter(lowered.in_scope())
         .and_then(|df| {
             df.select(vec![
@@ -160,10 +156,10 @@ pub async fn next_activities(
                 detail.alias("a_detail"),
             ])
         })
-        .map_err(|e| execution_error(e, &label, config))?;
+        .map_err(|e| execution_error(e, label, config))?;
     let df = ctx
         .read_table(Arc::new(table))
-        .map_err(|e| execution_error(e, &label, config))?;
+        .map_err(|e| execution_error(e, label, config))?;
     // The first activity strictly after the stage's time: earliest, then lowest activity id.
     let order = vec![
         SortExpr::new(col("a_time"), true, false),
@@ -191,10 +187,10 @@ pub async fn next_activities(
                 vec![count(lit(1)).alias("contacts")],
             )
         })
-        .map_err(|e| execution_error(e, &label, config))?
+        .map_err(|e| execution_error(e, label, config))?
         .collect()
         .await
-        .map_err(|e| execution_error(e, &label, config))?;
+        .map_err(|e| execution_error(e, label, config))?;
     let mut rows: Vec<(bool, Option<String>, Option<String>, u64)> = Vec::new();
     for b in &next {
         let on = b.column(0).as_boolean();
