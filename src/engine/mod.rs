@@ -10,6 +10,7 @@
 pub mod chain;
 pub mod contact;
 pub mod limits;
+pub mod mask;
 pub mod metrics_udaf;
 pub mod per_value;
 pub mod program;

@@ -157,6 +157,9 @@ pub struct Pieces {
 #[derive(Clone)]
 pub struct RowExprs {
     pub mask: Expr,
+    /// The rules the mask is built from, by bit (the one-pass run builds the same mask from
+    /// them in one step: `engine::mask`).
+    pub rules: Vec<Expr>,
     pub same: Option<Expr>,
     pub by: Option<Expr>,
     pub udaf: FunnelUdaf,
@@ -219,6 +222,7 @@ pub fn lower(
         (None, None) => None,
     };
     let mask = binding.mask(&j.rules.rules)?;
+    let by_bit = rules.clone();
     let same = binding.same_key(&j.same)?;
     let tiebreak = binding.tiebreak();
     let null_columns = binding.finish()?;
@@ -249,6 +253,7 @@ pub fn lower(
         rules: (program.order != Order::Strict).then_some(rules),
         row: RowExprs {
             mask,
+            rules: by_bit,
             same,
             by,
             udaf: udaf.clone(),

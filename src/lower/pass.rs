@@ -15,7 +15,7 @@
 //! so the data is read once.
 
 use super::{keep_rows, Pieces, RowExprs};
-use crate::engine::per_value;
+use crate::engine::{mask, per_value};
 use datafusion::arrow::datatypes::DataType;
 use datafusion::common::Column;
 use datafusion::error::Result;
@@ -160,7 +160,9 @@ pub fn pass(journeys: &[&Pieces], scan: LogicalPlan) -> Result<PassPlan> {
         .iter()
         .map(|p| {
             let mut row = p.row.clone();
-            row.mask = per_value(row.mask)?;
+            // The same mask as the plans' `CASE` chain, built in one step (`engine::mask`).
+            let rules = row.rules.iter().cloned().map(per_value);
+            row.mask = mask::mask(rules.collect::<Result<_>>()?);
             Ok(PassJourney {
                 row,
                 // One journey keeps exactly its own rows: no second test.
