@@ -364,7 +364,7 @@ mod tests {
         ];
         // 150 rows: more than two 64-row words, so packing crosses word edges.
         let keys: Vec<Option<i32>> = (0..150)
-            .map(|i| (i % 7 != 3).then_some((i * 5 % 3) as i32))
+            .map(|i| (i % 7 != 3).then_some(i * 5 % 3))
             .collect();
         for answers in answer_sets {
             let answers = BooleanArray::from(answers);
