@@ -72,10 +72,10 @@ pub(super) fn stage_number(text: &str, j: &crate::check::hir::Journey) -> Result
 
 pub fn run(args: Args) -> Result<ExitCode, String> {
     let format = ErrorFormat::Human;
-    let Some(files) = journeys::load(std::slice::from_ref(&args.journey), format)? else {
+    let Some(loaded) = journeys::load_one(&args.journey, format)? else {
         return Ok(ExitCode::FAILURE);
     };
-    let f = &files[0];
+    let f = &loaded;
     let fail = |d: Diagnostic| {
         journeys::report(&d, Some(f), format);
         Ok(ExitCode::FAILURE)

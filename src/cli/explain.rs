@@ -27,10 +27,10 @@ pub struct Args {
 
 pub fn run(args: Args) -> Result<ExitCode, String> {
     let format = ErrorFormat::Human;
-    let Some(files) = journeys::load(std::slice::from_ref(&args.journey), format)? else {
+    let Some(loaded) = journeys::load_one(&args.journey, format)? else {
         return Ok(ExitCode::FAILURE);
     };
-    let f = &files[0];
+    let f = &loaded;
     let fail = |d: crate::diagnostics::Diagnostic, with_file: bool| {
         journeys::report(&d, with_file.then_some(f), format);
         Ok(ExitCode::FAILURE)

@@ -17,6 +17,21 @@ pub fn load(paths: &[PathBuf], format: ErrorFormat) -> Result<Option<Vec<Loaded>
     Ok((failed == 0).then_some(loaded))
 }
 
+/// Load and check one journey file (`None`: it has errors, printed); a folder of several is
+/// refused rather than one of them taken.
+pub fn load_one(path: &Path, format: ErrorFormat) -> Result<Option<Loaded>, String> {
+    let files = super::files::journey_files(&[path.to_path_buf()])?;
+    if files.len() > 1 {
+        return Err(format!(
+            "{} holds {} .journey files: name one",
+            path.display(),
+            files.len()
+        ));
+    }
+    let files = load(&files, format)?;
+    Ok(files.and_then(|f| f.into_iter().next()))
+}
+
 /// Load and check every file, printing the diagnostics: the files without errors, and how many
 /// had errors.
 pub fn load_each(paths: &[PathBuf], format: ErrorFormat) -> Result<(Vec<Loaded>, usize), String> {
