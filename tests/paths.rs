@@ -100,8 +100,8 @@ proptest! {
     }
 }
 
-#[test]
-fn top_keeps_the_most_common_and_counts_the_rest() {
+/// `journey paths` of the sample journey after stage 2, top 2, as JSON, with `extra` arguments.
+fn paths_json(extra: &[&str]) -> serde_json::Value {
     let o = std::process::Command::new(env!("CARGO_BIN_EXE_journey"))
         .args([
             "paths",
@@ -113,11 +113,17 @@ fn top_keeps_the_most_common_and_counts_the_rest() {
             "--format",
             "json",
         ])
+        .args(extra)
         .current_dir(crate::support::root())
         .output()
         .unwrap();
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    let p: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    serde_json::from_slice(&o.stdout).unwrap()
+}
+
+#[test]
+fn top_keeps_the_most_common_and_counts_the_rest() {
+    let p = paths_json(&[]);
     for g in ["went_on", "dropped"] {
         let g = &p[g];
         let listed: u64 = g["top"]
@@ -133,23 +139,7 @@ fn top_keeps_the_most_common_and_counts_the_rest() {
         );
     }
     // --dropped: that group alone, the same as in the whole answer.
-    let o = std::process::Command::new(env!("CARGO_BIN_EXE_journey"))
-        .args([
-            "paths",
-            "journeys/small-business-loan.journey",
-            "--after-stage",
-            "2",
-            "--top",
-            "2",
-            "--dropped",
-            "--format",
-            "json",
-        ])
-        .current_dir(crate::support::root())
-        .output()
-        .unwrap();
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    let dropped: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let dropped = paths_json(&["--dropped"]);
     assert_eq!(dropped["dropped"], p["dropped"]);
     assert!(dropped.get("went_on").is_none());
     // The stage-2 contacts of the sample: those who went on and those who dropped off.
@@ -157,4 +147,31 @@ fn top_keeps_the_most_common_and_counts_the_rest() {
         p["went_on"]["contacts"].as_u64().unwrap() + p["dropped"]["contacts"].as_u64().unwrap(),
         335
     );
+}
+
+/// A folder of several journey files is refused, naming it, not one of them taken.
+#[test]
+fn a_folder_of_journeys_is_refused() {
+    for command in ["paths", "contacts", "explain"] {
+        let mut args = vec![command, "journeys"];
+        if command != "explain" {
+            args.extend(["--data", "journeys/data/sample.parquet"]);
+        }
+        match command {
+            "paths" => args.extend(["--after-stage", "2"]),
+            "contacts" => args.extend(["--stage", "2"]),
+            _ => {}
+        }
+        let o = std::process::Command::new(env!("CARGO_BIN_EXE_journey"))
+            .args(&args)
+            .current_dir(crate::support::root())
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(!o.status.success(), "{command}: {err}");
+        assert!(
+            err.contains("journeys holds") && err.contains(".journey files: name one"),
+            "{command}: {err}"
+        );
+    }
 }
