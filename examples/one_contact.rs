@@ -4,7 +4,9 @@
 //!
 //! cargo run --release --example one_contact -- [N ...]
 
-use journey::engine::chain::{evaluate, Cond, ExclusionProgram, Order, Program, Row, StageProgram};
+use journey::engine::chain::{
+    evaluate, ByFrom, Cond, ExclusionProgram, Order, Program, Row, StageProgram,
+};
 use std::time::Instant;
 
 fn program(order: Order) -> Program {
@@ -41,6 +43,7 @@ fn program(order: Order) -> Program {
         ties_forbidden: false,
         order,
         same: false,
+        by_from: ByFrom::Stage(0),
     }
 }
 

@@ -252,3 +252,39 @@ fn a_page_with_a_star_and_a_filter_that_contradicts_its_rule_are_warnings() {
         .unwrap()
         .contains("write `like` before it: `page like \"/blog/*\"`"));
 }
+
+#[test]
+fn a_breakdown_from_a_stage_the_journey_lacks_is_an_error() {
+    let journey = |from: &str| {
+        format!(
+            "journey \"J\" {{\n  by device {from}\n  stage \"A\" {{ when registered }}\n  stage \"B\" {{ when opened email }}\n}}\n"
+        )
+    };
+    let codes = |from: &str| -> Vec<(&'static str, String)> {
+        let source = journey(from);
+        support::diagnostics(&source)
+            .iter()
+            .map(|d| {
+                let s = d.primary_span().unwrap();
+                (d.code, source[s.start..s.end].to_string())
+            })
+            .collect()
+    };
+    assert_eq!(
+        codes("from stage 9"),
+        vec![("J1003", "stage 9".to_string())]
+    );
+    assert_eq!(
+        codes("from stage 0"),
+        vec![("J1003", "stage 0".to_string())]
+    );
+    assert_eq!(
+        codes("from stage \"C\""),
+        vec![("J1002", "stage \"C\"".to_string())]
+    );
+    assert!(codes("from stage 2").is_empty());
+    assert!(codes("from stage \"B\"").is_empty());
+    assert!(codes("from last stage").is_empty());
+    // A `from` with nothing after it is a syntax error, not a breakdown from stage 1.
+    assert_eq!(codes("from").first().map(|c| c.0), Some("J0001"));
+}

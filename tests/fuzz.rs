@@ -143,6 +143,9 @@ const TOKENS: &[&str] = &[
     "order any",
     "ties forbidden",
     "by device",
+    "from stage 2",
+    "from last stage",
+    "from stage 99",
 ];
 
 #[derive(Debug, Clone)]

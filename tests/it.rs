@@ -10,6 +10,7 @@ mod bad_data;
 mod bad_messages;
 mod batch;
 mod browser;
+mod by_from;
 mod cli;
 mod cluster;
 mod completions;

@@ -151,6 +151,7 @@ fn find(text: &str, needle: &str, n: usize, plus: u32) -> Value {
 const BROKEN: &str = r#"journey "Loan" {
   within 30 days
   exclude when submitted form "unsubscribe" between stage 1 and stage "Requsted"
+  by utm_source from stage "Requested"
 
   stage "Visited" { when visited page "/a" }
   stage "Requested" {
@@ -310,8 +311,8 @@ fn an_editor_session_from_start_to_end() {
     let edits = edit["changes"][&uri].as_array().unwrap();
     assert_eq!(
         edits.len(),
-        2,
-        "the declaration and the reference by name: {edits:?}"
+        3,
+        "the declaration and the references by name (the exclusion's, the breakdown's): {edits:?}"
     );
     assert!(
         edits

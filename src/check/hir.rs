@@ -3,6 +3,7 @@
 //! valid and within the size limit (kept as text: DataFusion compiles them), `not` only where it
 //! means something, rules numbered — so later stages never re-check.
 
+pub use crate::engine::program::ByFrom;
 use crate::span::{Span, Spanned};
 use crate::syntax::ast;
 use serde::Serialize;
@@ -23,6 +24,8 @@ pub struct Journey {
     pub exclusions: Vec<Exclusion>,
     /// Breakdown column (`by`).
     pub by: Option<Spanned<String>>,
+    /// Which activity of the counted chain gives the breakdown value (`by … from …`).
+    pub by_from: ByFrom,
     /// `count by`: the column whose value is the funnel's unit (the contact when `None`).
     pub count_by: Option<Spanned<String>>,
     /// Hold-constant columns (`same`).

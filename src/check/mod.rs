@@ -13,6 +13,7 @@ mod warnings;
 use crate::diagnostics::suggest::did_you_mean;
 use crate::diagnostics::Diagnostic;
 use crate::engine::limits::{MAX_ANY_STAGES, MAX_STAGES};
+use crate::engine::program::ByFrom;
 use crate::span::Spanned;
 use crate::syntax::ast;
 use std::collections::HashMap;
@@ -174,9 +175,14 @@ fn check_journey(j: &ast::Journey, ds: &mut Vec<Diagnostic>) -> Option<hir::Jour
         }
     }
 
+    let names: Vec<&str> = opts.stages.iter().map(|s| s.name.node.as_str()).collect();
+    let by_from = match opts.by.and_then(|(_, from)| from) {
+        None => Some(ByFrom::Stage(0)),
+        Some(ast::BySource::Last(_)) => Some(ByFrom::Last),
+        Some(ast::BySource::Stage(r)) => resolve(r, &names, ds).map(ByFrom::Stage),
+    };
     let mut exclusions = Vec::new();
     for ex in &opts.exclusions {
-        let names: Vec<&str> = opts.stages.iter().map(|s| s.name.node.as_str()).collect();
         let from = resolve(ex.from, &names, ds);
         let to = resolve(ex.to, &names, ds);
         let predicate = conditions::exclusion_predicate(ex.condition, ds);
@@ -258,7 +264,8 @@ fn check_journey(j: &ast::Journey, ds: &mut Vec<Diagnostic>) -> Option<hir::Jour
         order,
         ties: opts.ties.map(|t| t.node).unwrap_or(ast::Ties::Allowed),
         exclusions,
-        by: opts.by.cloned(),
+        by: opts.by.map(|(column, _)| column.clone()),
+        by_from: by_from.unwrap_or_default(),
         count_by: opts.count_by.cloned(),
         same: opts.same.into_iter().cloned().collect(),
         trend: opts.trend.map(|t| t.node),

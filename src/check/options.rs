@@ -3,7 +3,7 @@
 
 use crate::diagnostics::Diagnostic;
 use crate::span::{Span, Spanned};
-use crate::syntax::ast::{self, Condition, Duration, ItemKind, StageRef, TimePoint};
+use crate::syntax::ast::{self, BySource, Condition, Duration, ItemKind, StageRef, TimePoint};
 use std::collections::HashMap;
 
 pub struct ExclusionItem<'a> {
@@ -21,7 +21,8 @@ pub struct JourneyOptions<'a> {
     pub order: Option<&'a Spanned<ast::Order>>,
     pub ties: Option<&'a Spanned<ast::Ties>>,
     pub exclusions: Vec<ExclusionItem<'a>>,
-    pub by: Option<&'a Spanned<String>>,
+    /// `by COLUMN`, with its `from …` if written.
+    pub by: Option<(&'a Spanned<String>, Option<&'a BySource>)>,
     pub count_by: Option<&'a Spanned<String>>,
     pub same: Vec<&'a Spanned<String>>,
     pub trend: Option<&'a Spanned<ast::Trend>>,
@@ -97,7 +98,9 @@ pub fn journey_options<'a>(j: &'a ast::Journey, ds: &mut Vec<Diagnostic>) -> Jou
             } if once.first(item, ds) => o.window = Some(duration),
             ItemKind::Order(x) if once.first(item, ds) => o.order = Some(x),
             ItemKind::Ties(x) if once.first(item, ds) => o.ties = Some(x),
-            ItemKind::By(x) if once.first(item, ds) => o.by = Some(x),
+            ItemKind::By { column, from } if once.first(item, ds) => {
+                o.by = Some((column, from.as_ref()))
+            }
             ItemKind::CountBy(x) if once.first(item, ds) => o.count_by = Some(x),
             ItemKind::Trend(x) if once.first(item, ds) => o.trend = Some(x),
             ItemKind::Description(_)
@@ -108,7 +111,7 @@ pub fn journey_options<'a>(j: &'a ast::Journey, ds: &mut Vec<Diagnostic>) -> Jou
             }
             | ItemKind::Order(_)
             | ItemKind::Ties(_)
-            | ItemKind::By(_)
+            | ItemKind::By { .. }
             | ItemKind::CountBy(_)
             | ItemKind::Trend(_) => {} // duplicate, reported
             ItemKind::Within {
@@ -183,7 +186,7 @@ pub fn stage_options<'a>(s: &'a ast::Stage, ds: &mut Vec<Diagnostic>) -> StageOp
             | ItemKind::Order(_)
             | ItemKind::Ties(_)
             | ItemKind::Exclude { .. }
-            | ItemKind::By(_)
+            | ItemKind::By { .. }
             | ItemKind::CountBy(_)
             | ItemKind::Same(_)
             | ItemKind::Trend(_) => {

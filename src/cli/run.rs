@@ -66,6 +66,11 @@ pub struct Common {
     /// journey's `by`).
     #[arg(long, value_name = "COLUMN")]
     pub(super) by: Option<String>,
+    /// With `--by`: take the value from the activity that completed stage N instead of stage 1
+    /// (contacts that did not reach it are "(not reached)"), or from the deepest stage reached
+    /// (`last`).
+    #[arg(long, value_name = "N|last", requires = "by", value_parser = parse_by_from)]
+    pub(super) by_from: Option<crate::check::hir::ByFrom>,
     /// With a breakdown: how many values to show; the rest are merged into "other".
     #[arg(long, value_name = "N", default_value_t = run::DEFAULT_TOP as u64, value_parser = clap::value_parser!(u64).range(1..))]
     pub(super) top: u64,
@@ -117,6 +122,7 @@ impl Common {
             partitions,
             trend: None,
             by,
+            by_from: None,
             top: run::DEFAULT_TOP as u64,
             timings: false,
             on_bad_rows: BadRows::Fail,
@@ -222,12 +228,25 @@ pub(super) fn setup(
             TrendArg::Monthly => crate::check::hir::Trend::Monthly,
         }),
         by: args.by.clone(),
+        by_from: args.by_from,
         top: args.top as usize,
         timings: args.timings,
         cluster: args.cluster.clone(),
         ..RunOptions::of(listing)
     };
     Ok((config, options))
+}
+
+/// `--by-from`: a stage number from 1, or `last`.
+fn parse_by_from(s: &str) -> Result<crate::check::hir::ByFrom, String> {
+    use crate::check::hir::ByFrom;
+    match s {
+        "last" => Ok(ByFrom::Last),
+        _ => match s.parse::<usize>() {
+            Ok(n) if n >= 1 => Ok(ByFrom::Stage(n - 1)),
+            _ => Err("a stage number (1 is the first) or `last`".to_string()),
+        },
+    }
 }
 
 /// The async runtime of a run: one worker thread per partition.

@@ -8,7 +8,7 @@ pub mod canon;
 mod render;
 pub mod tests;
 
-use crate::check::hir::{Journey, Stage};
+use crate::check::hir::{ByFrom, Journey, Stage};
 use serde::Serialize;
 use std::collections::BTreeSet;
 
@@ -211,7 +211,14 @@ fn journey_changes(o: &Journey, n: &Journey) -> Vec<Change> {
     option(Kind::Order, order(o), order(n));
     let ties = |j: &Journey| Some(format!("{:?}", j.ties).to_lowercase());
     option(Kind::Ties, ties(o), ties(n));
-    let by = |j: &Journey| j.by.as_ref().map(|b| b.node.clone());
+    // Where the value comes from, by the stage's name (renumbering stages is no change).
+    let by = |j: &Journey| {
+        j.by.as_ref().map(|b| match j.by_from {
+            ByFrom::Stage(0) => b.node.clone(),
+            ByFrom::Stage(k) => format!("{} from stage \"{}\"", b.node, j.stages[k].name),
+            ByFrom::Last => format!("{} from last stage", b.node),
+        })
+    };
     option(Kind::By, by(o), by(n));
     let unit = |j: &Journey| j.count_by.as_ref().map(|b| b.node.clone());
     option(Kind::CountBy, unit(o), unit(n));

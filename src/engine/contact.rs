@@ -119,7 +119,7 @@ impl Contact {
         }
         let outcome = chain::evaluate_with(program, &mut self.rows, scratch);
         let label = outcome
-            .label
+            .label(program.by_from)
             .filter(|&l| l != NO_GROUP)
             .map(|l| self.texts[order[l as usize] as usize].clone());
         (outcome, label)

@@ -60,6 +60,22 @@ pub struct ExclusionProgram {
     pub to: usize,
 }
 
+/// Which activity of the counted chain gives a contact its breakdown value (`by C from …`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum ByFrom {
+    /// The activity that completed stage `k` (0-based): `from stage k+1`; 0, the stage-1
+    /// activity, when the journey says nothing.
+    Stage(usize),
+    /// The activity that completed the deepest stage the contact reached.
+    Last,
+}
+
+impl Default for ByFrom {
+    fn default() -> ByFrom {
+        ByFrom::Stage(0)
+    }
+}
+
 /// Everything the engine needs to know about a journey.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
 pub struct Program {
@@ -75,6 +91,9 @@ pub struct Program {
     /// `same …`: every activity of a chain has the same `Row::group`.
     #[serde(default)]
     pub same: bool,
+    /// Where the breakdown value comes from (`by C from …`).
+    #[serde(default)]
+    pub by_from: ByFrom,
 }
 
 impl Program {

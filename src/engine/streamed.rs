@@ -7,7 +7,7 @@
 use super::chain::stream::Stream;
 use super::chain::{Row, NO_GROUP};
 use super::contact::{keeps_unmatched, Layout};
-use super::program::Program;
+use super::program::{ByFrom, Program};
 use super::reach::ContactReach;
 use datafusion::arrow::array::{Array, ArrayRef, AsArray, BooleanArray};
 use datafusion::arrow::datatypes::Int64Type;
@@ -23,6 +23,7 @@ pub struct ContactStream {
     stream: Stream,
     layout: Layout,
     unmatched: bool,
+    by_from: ByFrom,
     /// The activities at the latest time, with their `same` and `by` values.
     pending: Vec<(Row, Option<String>, Option<String>)>,
     /// The `same` and `by` values seen, numbered.
@@ -38,6 +39,7 @@ impl ContactStream {
             stream: Stream::new(program)?,
             layout,
             unmatched: keeps_unmatched(program),
+            by_from: program.by_from,
             pending: Vec::new(),
             ids: HashMap::new(),
             values: Vec::new(),
@@ -151,12 +153,13 @@ impl ContactStream {
         if outcome.reach.is_empty() {
             return Ok(None);
         }
+        let by = outcome
+            .label(self.by_from)
+            .filter(|&l| l != NO_GROUP)
+            .map(|l| self.values[l as usize].clone());
         Ok(Some(ContactReach {
             reach: outcome.reach,
-            by: outcome
-                .label
-                .filter(|&l| l != NO_GROUP)
-                .map(|l| self.values[l as usize].clone()),
+            by,
         }))
     }
 }

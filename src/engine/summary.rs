@@ -8,6 +8,7 @@
 //! Exact quantiles need every duration, so a summary holds them (8 bytes per reached stage of a
 //! contact); the figures hold none.
 
+use super::program::ByFrom;
 use super::reach::ContactReach;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -33,6 +34,9 @@ pub struct MetricsProgram {
     pub stages: usize,
     /// Whether contacts are broken down by their `by` value.
     pub by: bool,
+    /// Which activity of the counted chain gives that value.
+    #[serde(default)]
+    pub by_from: ByFrom,
     /// With a breakdown, how many values are shown before "other".
     pub top: usize,
     pub trend: Option<TrendUnit>,
@@ -99,13 +103,24 @@ impl Group {
     }
 }
 
+/// A contact's breakdown group. The order is the one ties are shown in: values, then NULL, then
+/// the contacts that did not reach the stage the value comes from.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+enum GroupKey {
+    Value(String),
+    /// NULL on the activity (and the one group of a journey without a breakdown).
+    Null,
+    /// `by … from stage N`: the counted chain does not hold stage N.
+    NotReached,
+}
+
 /// A journey's contacts, as the metrics need them; merged across partitions in any order.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Summary {
     program: MetricsProgram,
-    /// Contacts that reached stage 1, by breakdown value (one group, `None`, without one).
+    /// Contacts that reached stage 1, by breakdown group (one group, `Null`, without one).
     #[serde(with = "pairs")]
-    groups: BTreeMap<Option<String>, Group>,
+    groups: BTreeMap<GroupKey, Group>,
     /// Per period (its first day, days from the common era), contacts reaching each stage.
     trend: BTreeMap<i32, Vec<u64>>,
     segments: Vec<u64>,
@@ -131,7 +146,11 @@ impl Summary {
             return;
         };
         let stages = self.program.stages;
-        let key = if self.program.by { c.by.clone() } else { None };
+        let key = match (self.program.by, self.program.by_from) {
+            (false, _) => GroupKey::Null,
+            (true, ByFrom::Stage(k)) if !c.reached(k) => GroupKey::NotReached,
+            (true, _) => c.by.clone().map_or(GroupKey::Null, GroupKey::Value),
+        };
         self.groups
             .entry(key)
             .or_insert_with(|| Group::new(stages))
@@ -196,25 +215,31 @@ impl Summary {
     }
 
     /// The figures: the whole funnel, the breakdown (the `top` values with the most contacts
-    /// reaching stage 1, ties by value, NULL last, the rest merged into one "other" group), the
-    /// trend in time order and the segments.
-    pub fn figures(self) -> Figures {
+    /// reaching stage 1, ties by value, NULL last, the rest merged into one "other" group, then
+    /// the contacts that did not reach the value's stage, never merged), the trend in time order
+    /// and the segments.
+    pub fn figures(mut self) -> Figures {
         let stages = self.program.stages;
         let mut all = Group::new(stages);
         let breakdown = if self.program.by {
-            let mut values: Vec<(Option<String>, Group)> = self.groups.into_iter().collect();
+            let not_reached = self.groups.remove(&GroupKey::NotReached);
+            let mut values: Vec<(GroupKey, Group)> = self.groups.into_iter().collect();
             values.sort_by(|a, b| {
                 b.1.reached[0]
                     .cmp(&a.1.reached[0])
-                    .then_with(|| (a.0.is_none(), &a.0).cmp(&(b.0.is_none(), &b.0)))
+                    .then_with(|| a.0.cmp(&b.0))
             });
             let rest = values.split_off(self.program.top.min(values.len()));
             let mut out = Vec::new();
-            for (value, g) in values {
+            for (key, g) in values {
                 all.merge(g.clone());
                 out.push(GroupFigures {
-                    value,
+                    value: match key {
+                        GroupKey::Value(v) => Some(v),
+                        _ => None,
+                    },
                     other_values: 0,
+                    not_reached: false,
                     stages: g.figures(),
                 });
             }
@@ -228,7 +253,17 @@ impl Summary {
                 out.push(GroupFigures {
                     value: None,
                     other_values: n,
+                    not_reached: false,
                     stages: other.figures(),
+                });
+            }
+            if let Some(g) = not_reached {
+                all.merge(g.clone());
+                out.push(GroupFigures {
+                    value: None,
+                    other_values: 0,
+                    not_reached: true,
+                    stages: g.figures(),
                 });
             }
             Some(out)
@@ -302,9 +337,13 @@ pub struct Figures {
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct GroupFigures {
-    /// The breakdown value (`None`: NULL, or "other" when `other_values` > 0).
+    /// The breakdown value (`None`: NULL, or "other" when `other_values` > 0, or "not
+    /// reached").
     pub value: Option<String>,
     pub other_values: u64,
+    /// The contacts whose counted chain does not hold the stage the value comes from.
+    #[serde(default)]
+    pub not_reached: bool,
     pub stages: Vec<StageFigures>,
 }
 

@@ -272,7 +272,11 @@ fn item_text(kind: &ItemKind, level: usize) -> String {
                 conditions::statement(condition, level, head.len() + tail.len())
             )
         }
-        ItemKind::By(c) => format!("by {}", c.node),
+        ItemKind::By { column, from } => match from {
+            None => format!("by {}", column.node),
+            Some(ast::BySource::Stage(r)) => format!("by {} from {}", column.node, stage_ref(r)),
+            Some(ast::BySource::Last(_)) => format!("by {} from last stage", column.node),
+        },
         ItemKind::CountBy(c) => format!("count by {}", c.node),
         ItemKind::Same(c) => format!("same {}", c.node),
         ItemKind::Trend(t) => format!(

@@ -32,7 +32,7 @@ use crate::config::{Config, MissingColumns};
 use crate::data::DataSet;
 use crate::diagnostics::Diagnostic;
 use crate::engine::metrics_udaf::MetricsUdaf;
-use crate::engine::program::{Order, Program};
+use crate::engine::program::{ByFrom, Order, Program};
 use crate::engine::summary::MetricsProgram;
 use crate::engine::udaf::FunnelUdaf;
 use crate::span::Span;
@@ -48,8 +48,9 @@ pub struct Binding<'a> {
     pub data: &'a DataSet,
     /// Read unreadable times as missing (`--on-bad-rows skip`) instead of failing.
     pub lenient_time: bool,
-    /// A breakdown column from the command line (`--by`), instead of the journey's `by`.
-    pub by: Option<&'a str>,
+    /// A breakdown from the command line (`--by`, and `--by-from`, stage 1 when `None`),
+    /// instead of the journey's `by`.
+    pub by: Option<(&'a str, Option<ByFrom>)>,
     /// A column some files lack: an error, or NULL there.
     pub missing_columns: MissingColumns,
     /// What [`Binding::column`] found wrong, reported together by [`Binding::finish`].
@@ -61,7 +62,7 @@ impl<'a> Binding<'a> {
         config: &'a Config,
         data: &'a DataSet,
         lenient_time: bool,
-        by: Option<&'a str>,
+        by: Option<(&'a str, Option<ByFrom>)>,
         missing_columns: MissingColumns,
     ) -> Self {
         Binding {
@@ -192,13 +193,32 @@ pub const CONTACT: &str = "contact";
 /// The aggregate's output: a struct of the reach times and the breakdown value.
 pub const FUNNEL: &str = crate::engine::udaf::FUNNEL;
 
+/// Where `--by`'s value comes from in `j`: `--by-from`'s stage, which `j` must have, or stage 1.
+fn by_from(j: &hir::Journey, from: Option<ByFrom>) -> Result<ByFrom, Diagnostic> {
+    match from.unwrap_or_default() {
+        ByFrom::Stage(k) if k >= j.stages.len() => Err(Diagnostic::new(
+            "J1003",
+            format!("there is no stage {} (`--by-from {}`)", k + 1, k + 1),
+        )
+        .help(format!(
+            "journey \"{}\" has {} stages, numbered from 1; give `--by-from` one of them, or `last`",
+            j.name,
+            j.stages.len()
+        ))),
+        from => Ok(from),
+    }
+}
+
 /// Lower a checked journey over `scan` (a plan reading the activity table).
 pub fn lower(
     j: &hir::Journey,
     binding: &Binding,
     scan: LogicalPlan,
 ) -> Result<Lowered, Diagnostic> {
-    let program = program::program(j);
+    let mut program = program::program(j);
+    if let Some((_, from)) = binding.by {
+        program.by_from = by_from(j, from)?;
+    }
     // The funnel's unit: the contact, or the `count by` column's value.
     let contact = match &j.count_by {
         Some(unit) => binding.column(&unit.node, Some(unit.span))?,
@@ -217,7 +237,7 @@ pub fn lower(
         .map(|r| binding.rule(r))
         .collect::<Result<Vec<_>, _>>()?;
     let by = match (binding.by, &j.by) {
-        (Some(name), _) => Some(binding.text(name, None)?),
+        (Some((name, _)), _) => Some(binding.text(name, None)?),
         (None, Some(b)) => Some(binding.text(&b.node, Some(b.span))?),
         (None, None) => None,
     };

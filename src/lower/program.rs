@@ -61,5 +61,6 @@ pub fn program(j: &hir::Journey) -> Program {
             hir::Order::Any => Order::Any,
         },
         same: !j.same.is_empty(),
+        by_from: j.by_from,
     }
 }

@@ -67,6 +67,8 @@ fn words(rule: R) -> &'static [&'static str] {
         when | kw_when => &["when"],
         kw_between => &["between"],
         breakdown | kw_by => &["by"],
+        by_source | kw_from => &["from stage", "from last stage"],
+        last_stage | kw_last => &["last stage"],
         count_by | kw_count => &["count by"],
         same | kw_same => &["same"],
         trend | kw_trend => &["trend"],
@@ -187,10 +189,11 @@ pub fn complete(doc: &Document, offset: usize, config: &Config) -> Vec<Completio
     out
 }
 
-/// Whether the string starting at `quote` (or about to) follows `between stage` / `and stage`.
+/// Whether the string starting at `quote` (or about to) follows `between stage` / `and stage`
+/// / `from stage`.
 fn is_stage_reference(text: &str, quote: usize) -> bool {
     let mut words = text[..quote].split_whitespace().rev();
-    words.next() == Some("stage") && matches!(words.next(), Some("between" | "and"))
+    words.next() == Some("stage") && matches!(words.next(), Some("between" | "and" | "from"))
 }
 
 /// The names of the journey's stages, quoted unless the cursor is already in the quotes.

@@ -3,7 +3,7 @@
 
 use super::document::Document;
 use crate::span::Span;
-use crate::syntax::ast::{Block, ItemKind, Journey, StageRef, StageTarget};
+use crate::syntax::ast::{Block, BySource, ItemKind, Journey, StageRef, StageTarget};
 use lsp_types::{Location, TextEdit, WorkspaceEdit};
 use std::collections::HashMap;
 
@@ -24,6 +24,10 @@ fn references_in(j: &Journey) -> Vec<&StageRef> {
         for i in &b.items {
             match &i.kind {
                 ItemKind::Exclude { from, to, .. } => out.extend([from, to]),
+                ItemKind::By {
+                    from: Some(BySource::Stage(r)),
+                    ..
+                } => out.push(r),
                 ItemKind::Stage(s) => walk(s, out),
                 _ => {}
             }

@@ -335,8 +335,9 @@ fn breakdown(out: &mut String, b: &crate::run::results::BreakdownOut) {
         .max(1) as f64;
     let _ = writeln!(
         out,
-        "<h2>By {}</h2>\n<p class=\"note\">Value on the stage-1 activity: contacts at stage 1 (light) and at the last stage (dark).</p>\n<figure class=\"bars\" aria-label=\"Breakdown chart\">",
-        esc(&b.column)
+        "<h2>By {}</h2>\n<p class=\"note\">Value on {}: contacts at stage 1 (light) and at the last stage (dark).</p>\n<figure class=\"bars\" aria-label=\"Breakdown chart\">",
+        esc(&b.column),
+        esc(&super::table::from_text(b.from.as_deref()))
     );
     for g in &b.groups {
         let (Some(first), Some(last)) = (g.stages.first(), g.stages.last()) else {

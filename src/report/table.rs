@@ -304,10 +304,26 @@ fn breakdown_table(b: &crate::run::results::BreakdownOut, width: u16) -> String 
         .find(|g| g.other_values > 0)
         .map(|g| format!("(other): the {} further values together.\n", g.other_values))
         .unwrap_or_default();
+    let not_reached = match (&b.from, b.groups.iter().any(|g| g.not_reached)) {
+        (Some(from), true) => {
+            format!("(not reached): contacts whose chain does not reach {from}.\n")
+        }
+        _ => String::new(),
+    };
     format!(
-        "\nContacts by `{}` of the activity that entered stage 1:\n\n{text}\n{other}{stars}",
-        b.column
+        "\nContacts by `{}` of {}:\n\n{text}\n{other}{not_reached}{stars}",
+        b.column,
+        from_text(b.from.as_deref())
     )
+}
+
+/// Which activity a breakdown's value is read on, in words.
+pub(super) fn from_text(from: Option<&str>) -> String {
+    match from {
+        None => "the activity that entered stage 1".to_string(),
+        Some("last stage") => "the activity that completed the deepest stage reached".to_string(),
+        Some(stage) => format!("the activity that completed {stage}"),
+    }
 }
 
 /// The group's conversion into stage `k` differs significantly from the rest's.

@@ -9,6 +9,7 @@ use super::results::{
 use super::{RunOptions, Source, DEFAULT_TOP};
 use crate::check::hir;
 use crate::data::DataSet;
+use crate::engine::program::ByFrom;
 use crate::engine::reach::ContactReach;
 use crate::engine::summary::{
     DurationFigures, Figures, MetricsProgram, StageFigures, Summary, TrendPeriod, TrendUnit,
@@ -32,6 +33,7 @@ pub fn program(options: &RunOptions, j: &hir::Journey) -> MetricsProgram {
     MetricsProgram {
         stages: j.stages.len(),
         by: breakdown_column(options, j).is_some(),
+        by_from: by_from(options, j),
         top: if options.top == 0 {
             DEFAULT_TOP
         } else {
@@ -56,6 +58,15 @@ fn segment_names(j: &hir::Journey) -> Vec<&'static str> {
         }
     }
     names
+}
+
+/// Which activity of the counted chain gives the breakdown value: `--by`'s `--by-from` (stage
+/// 1 without it), else the journey's `by … from`. Lowering checked the stage exists.
+fn by_from(options: &RunOptions, j: &hir::Journey) -> ByFrom {
+    match options.by {
+        Some(_) => options.by_from.unwrap_or_default(),
+        None => j.by_from,
+    }
 }
 
 fn breakdown_column<'a>(options: &'a RunOptions, j: &'a hir::Journey) -> Option<&'a str> {
@@ -190,10 +201,18 @@ fn trend(j: &hir::Journey, unit: TrendUnit, buckets: Vec<TrendPeriod>) -> TrendO
 /// Per stage, a group's conversion against the rest's: the group's contacts at the stage out of
 /// those at the previous required stage, against the same for every other contact (the whole
 /// funnel's counts less the group's).
-fn vs_rest(j: &hir::Journey, group: &[StageResult], whole: &[u64]) -> Vec<Option<VsRest>> {
+fn vs_rest(
+    j: &hir::Journey,
+    group: &[StageResult],
+    whole: &[u64],
+    from: usize,
+) -> Vec<Option<VsRest>> {
     use crate::engine::significance;
     (0..group.len())
         .map(|k| {
+            if k < from {
+                return None;
+            }
             let p = previous_required(j, k)?;
             let (x, n) = (group[k].reached, group[p].reached);
             let (rest_x, rest_n) = (whole[k].checked_sub(x)?, whole[p].checked_sub(n)?);
@@ -229,21 +248,45 @@ pub(super) fn result(
     let stages = stage_metrics(j, Some(contacts), figures.stages);
     let whole: Vec<u64> = stages.iter().map(|s| s.reached).collect();
     let breakdown = match (breakdown_column(options, j), figures.breakdown) {
-        (Some(column), Some(groups)) => Some(BreakdownOut {
-            column: column.to_string(),
-            groups: groups
-                .into_iter()
-                .map(|g| {
-                    let group = stage_metrics(j, None, g.stages);
-                    BreakdownGroup {
-                        value: g.value,
-                        other_values: g.other_values,
-                        vs_rest: vs_rest(j, &group, &whole),
-                        stages: group,
-                    }
-                })
-                .collect(),
-        }),
+        (Some(column), Some(groups)) => {
+            // A value read on stage N's activity says nothing of how contacts got to N: only the
+            // conversions after it are compared, among the groups of values; a value from the
+            // deepest stage depends on how far each contact went, so nothing is.
+            let compared_from = match by_from(options, j) {
+                ByFrom::Stage(k) => k + 1,
+                ByFrom::Last => usize::MAX,
+            };
+            let mut pool = whole.clone();
+            for g in groups.iter().filter(|g| g.not_reached) {
+                for (p, s) in pool.iter_mut().zip(&g.stages) {
+                    *p -= s.reached;
+                }
+            }
+            Some(BreakdownOut {
+                column: column.to_string(),
+                from: match by_from(options, j) {
+                    ByFrom::Stage(0) => None,
+                    ByFrom::Stage(k) => Some(format!("stage {}", k + 1)),
+                    ByFrom::Last => Some("last stage".to_string()),
+                },
+                groups: groups
+                    .into_iter()
+                    .map(|g| {
+                        let group = stage_metrics(j, None, g.stages);
+                        BreakdownGroup {
+                            value: g.value,
+                            other_values: g.other_values,
+                            not_reached: g.not_reached,
+                            vs_rest: match g.not_reached {
+                                true => Vec::new(),
+                                false => vs_rest(j, &group, &pool, compared_from),
+                            },
+                            stages: group,
+                        }
+                    })
+                    .collect(),
+            })
+        }
         _ => None,
     };
     JourneyResult {
@@ -421,5 +464,70 @@ mod tests {
             Some(3),
             "two values and other"
         );
+    }
+
+    #[test]
+    fn a_value_from_stage_n_puts_contacts_without_it_in_not_reached() {
+        // docs/semantics.md, "Where the value comes from".
+        let src = "journey \"J\" {\n  by device from stage 2\n  stage \"A\" { when registered }\n  stage \"B\" { when opened email }\n  stage \"C\" { when clicked link in email }\n}\n";
+        let (_, checked) = crate::check::check_source(src);
+        assert!(!checked.has_errors(), "{:?}", checked.diagnostics);
+        let j = &checked.journeys[0];
+        assert_eq!(j.by_from, ByFrom::Stage(1));
+        let c = |depth: usize, by: Option<&str>| ContactReach {
+            reach: vec![Some(0); depth],
+            by: by.map(str::to_string),
+        };
+        // Three contacts stopped at stage 1 (the engine gives them no value from stage 2),
+        // three reached stage 2 or 3 on desktop or with no device.
+        let contacts = [
+            c(1, None),
+            c(1, None),
+            c(1, None),
+            c(2, Some("desktop")),
+            c(3, Some("desktop")),
+            c(3, None),
+        ];
+        let p = program(
+            &RunOptions {
+                top: 1,
+                ..RunOptions::default()
+            },
+            j,
+        );
+        let f = figures(p, &contacts);
+        let groups = f.breakdown.expect("a breakdown");
+        let shown: Vec<(Option<&str>, u64, bool, Vec<u64>)> = groups
+            .iter()
+            .map(|g| {
+                let reached = g.stages.iter().map(|s| s.reached).collect();
+                (g.value.as_deref(), g.other_values, g.not_reached, reached)
+            })
+            .collect();
+        // `--top 1` keeps one value; "(none)" goes to "other"; "(not reached)" is never merged,
+        // though it is the largest group.
+        assert_eq!(
+            shown,
+            vec![
+                (Some("desktop"), 0, false, vec![2, 2, 1]),
+                (None, 1, false, vec![1, 1, 1]),
+                (None, 0, true, vec![3, 0, 0]),
+            ]
+        );
+        assert_eq!(
+            f.stages.iter().map(|s| s.reached).collect::<Vec<_>>(),
+            vec![6, 3, 2]
+        );
+        // `from last stage`: every contact has a value from its deepest stage.
+        let last = program(
+            &RunOptions {
+                by: Some("device".into()),
+                by_from: Some(ByFrom::Last),
+                ..RunOptions::default()
+            },
+            j,
+        );
+        let groups = figures(last, &contacts).breakdown.expect("a breakdown");
+        assert!(groups.iter().all(|g| !g.not_reached));
     }
 }

@@ -58,6 +58,8 @@ pub struct RunOptions {
     pub trend: Option<hir::Trend>,
     /// A breakdown column for every journey (`--by`), else the journey's own `by`.
     pub by: Option<String>,
+    /// With `--by`, the activity its value comes from (`--by-from`; stage 1 when `None`).
+    pub by_from: Option<hir::ByFrom>,
     /// How many breakdown values to show before "other" (`--top`; 0 means the default, 10).
     pub top: usize,
     /// Measure the phases (`--timings`).
@@ -175,7 +177,7 @@ pub async fn plan(
         config,
         data,
         options.skip_bad_rows,
-        options.by.as_deref(),
+        options.by.as_deref().map(|c| (c, options.by_from)),
         options
             .missing_columns
             .unwrap_or(config.data.missing_columns),

@@ -150,6 +150,10 @@ impl RunWarning {
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct BreakdownOut {
     pub column: String,
+    /// Where the value comes from when not the stage-1 activity: `stage N` (the activity that
+    /// completed stage N) or `last stage` (the deepest stage each contact reached).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub from: Option<String>,
     /// The top values by contacts reaching stage 1 (then by value), then "other".
     pub groups: Vec<BreakdownGroup>,
 }
@@ -160,6 +164,10 @@ pub struct BreakdownGroup {
     pub value: Option<String>,
     /// How many values this group merges (0 for a single value).
     pub other_values: u64,
+    /// The contacts whose counted chain does not hold the stage the value comes from (`by …
+    /// from stage N`): "(not reached)".
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub not_reached: bool,
     /// Every stage metric for these contacts (stage 1's conversion is null: contacts in scope
     /// have no breakdown value until they reach stage 1).
     pub stages: Vec<StageResult>,
@@ -197,9 +205,11 @@ pub struct TrendBucket {
 }
 
 impl BreakdownGroup {
-    /// How the group is named in tables and CSV: its value, "(none)" for NULL, "(other)".
+    /// How the group is named in tables and CSV: its value, "(none)" for NULL, "(other)", "(not
+    /// reached)".
     pub fn label(&self) -> String {
         match (&self.value, self.other_values) {
+            _ if self.not_reached => "(not reached)".to_string(),
             (_, n) if n > 0 => "(other)".to_string(),
             (Some(v), _) => v.clone(),
             (None, _) => "(none)".to_string(),

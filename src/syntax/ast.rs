@@ -124,7 +124,11 @@ pub enum ItemKind {
         from: StageRef,
         to: StageRef,
     },
-    By(Spanned<String>),
+    /// `by COLUMN`, and where the value comes from (`from stage N`, `from last stage`).
+    By {
+        column: Spanned<String>,
+        from: Option<BySource>,
+    },
     /// `count by COLUMN`: the funnel's unit is the column's value, not the contact.
     CountBy(Spanned<String>),
     Same(Spanned<String>),
@@ -154,7 +158,7 @@ impl ItemKind {
             ItemKind::Order(_) => "order",
             ItemKind::Ties(_) => "ties",
             ItemKind::Exclude { .. } => "exclude",
-            ItemKind::By(_) => "by",
+            ItemKind::By { .. } => "by",
             ItemKind::CountBy(_) => "count by",
             ItemKind::Same(_) => "same",
             ItemKind::Trend(_) => "trend",
@@ -194,6 +198,22 @@ pub enum Trend {
 pub struct StageRef {
     pub target: StageTarget,
     pub span: Span,
+}
+
+/// Where a breakdown's value comes from: `from stage N` (or a name), or `from last stage`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub enum BySource {
+    Stage(StageRef),
+    Last(Span),
+}
+
+impl BySource {
+    pub fn span(&self) -> Span {
+        match self {
+            BySource::Stage(r) => r.span,
+            BySource::Last(s) => *s,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]

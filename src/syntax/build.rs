@@ -147,7 +147,18 @@ impl Builder {
                     to,
                 }
             }
-            R::breakdown => ItemKind::By(self.text(inner.next().expect("column"))),
+            R::breakdown => {
+                let column = self.text(inner.next().expect("column"));
+                let from = inner.next().map(|source| {
+                    // After the `from` keyword.
+                    let target = source.into_inner().nth(1).expect("by source");
+                    match target.as_rule() {
+                        R::last_stage => BySource::Last(self.span(&target)),
+                        _ => BySource::Stage(self.stage_ref(target)),
+                    }
+                });
+                ItemKind::By { column, from }
+            }
             R::count_by => {
                 let _by = inner.next();
                 ItemKind::CountBy(self.text(inner.next().expect("column")))

@@ -27,7 +27,7 @@ mod exclusions;
 mod ordered;
 pub mod stream;
 
-pub use super::program::{Cond, ExclusionProgram, Order, Program, StageProgram};
+pub use super::program::{ByFrom, Cond, ExclusionProgram, Order, Program, StageProgram};
 
 /// One activity of a contact.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -43,7 +43,7 @@ pub struct Row {
     /// is NULL). Ignored unless the program holds a column constant.
     pub group: u32,
     /// The rank of the activity's `by` value among the contact's values (opaque to the engine,
-    /// returned for the counted chain's stage-1 activity).
+    /// returned for each activity of the counted chain).
     pub label: u32,
 }
 
@@ -72,8 +72,22 @@ pub struct Outcome {
     /// Per stage up to the contact's depth, the reach time on the counted chain (`None` for an
     /// optional stage the chain skips). Empty when the contact did not reach stage 1.
     pub reach: Vec<Option<i64>>,
-    /// `Row::label` of the counted chain's stage-1 activity.
-    pub label: Option<u32>,
+    /// Per stage up to the contact's depth, `Row::label` of the activity that completed it on
+    /// the counted chain (`None` where the chain skips the stage).
+    pub labels: Vec<Option<u32>>,
+}
+
+impl Outcome {
+    /// `Row::label` of the chain's activity the breakdown takes its value from (`by … from`):
+    /// `None` when the contact did not reach that stage on its counted chain.
+    pub fn label(&self, from: ByFrom) -> Option<u32> {
+        let k = match from {
+            ByFrom::Stage(k) => k,
+            // The chain's deepest stage is never a skipped one.
+            ByFrom::Last => self.labels.len().checked_sub(1)?,
+        };
+        self.labels.get(k).copied().flatten()
+    }
 }
 
 pub(crate) const NONE: i64 = i64::MIN;
@@ -153,7 +167,7 @@ pub fn evaluate_with(program: &Program, rows: &mut [Row], scratch: &mut Scratch)
         return if usable && completes_alone(&program.stages[0].cond, row.mask) {
             Outcome {
                 reach: vec![Some(row.time)],
-                label: Some(row.label),
+                labels: vec![Some(row.label)],
             }
         } else {
             Outcome::default()
@@ -185,7 +199,11 @@ pub fn evaluate_with(program: &Program, rows: &mut [Row], scratch: &mut Scratch)
     match found {
         None => Outcome::default(),
         Some(f) => Outcome {
-            label: f.positions[0].map(|p| rows[p].label),
+            labels: f
+                .positions
+                .iter()
+                .map(|p| p.map(|p| rows[p].label))
+                .collect(),
             reach: f.times,
         },
     }

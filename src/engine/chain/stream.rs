@@ -34,10 +34,12 @@ struct StageCond {
     times: usize,
 }
 
-/// A chain's reach times, shared by the chains that extend it.
+/// A chain's reach times and labels, shared by the chains that extend it.
 struct Link {
     stage: usize,
     time: i64,
+    /// `Row::label` of the activity completing the stage.
+    label: u32,
     parent: Option<Arc<Link>>,
 }
 
@@ -47,8 +49,6 @@ struct State {
     /// The position of the chain's stage-1 activity: the value the search maximises.
     start: usize,
     start_time: i64,
-    /// `Row::label` of that activity.
-    label: u32,
     chain: Arc<Link>,
 }
 
@@ -208,15 +208,14 @@ impl Stream {
             return Outcome::default();
         };
         let mut reach = vec![None; depth + 1];
+        let mut labels = vec![None; depth + 1];
         let mut link = Some(&state.chain);
         while let Some(l) = link {
             reach[l.stage] = Some(l.time);
+            labels[l.stage] = Some(l.label);
             link = l.parent.as_ref();
         }
-        Outcome {
-            reach,
-            label: Some(state.label),
-        }
+        Outcome { reach, labels }
     }
 }
 
@@ -283,10 +282,10 @@ fn step(program: &Program, conds: &[StageCond], search: &mut Search, p: usize, r
             best[0] = Some(State {
                 start: p,
                 start_time: t,
-                label: row.label,
                 chain: Arc::new(Link {
                     stage: 0,
                     time: t,
+                    label: row.label,
                     parent: None,
                 }),
             });
@@ -324,10 +323,10 @@ fn step(program: &Program, conds: &[StageCond], search: &mut Search, p: usize, r
         best[k] = Some(State {
             start: before.start,
             start_time: before.start_time,
-            label: before.label,
             chain: Arc::new(Link {
                 stage: k,
                 time: t,
+                label: row.label,
                 parent: Some(before.chain.clone()),
             }),
         });
